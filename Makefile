@@ -1,0 +1,44 @@
+# Thin wrapper over CMake. `make` builds build/atail, build/log_writer and
+# build/async_tail; `make demo` runs the exercise; `make check` installs what
+# the tests need (Debian packages), builds and runs every test, including an
+# ASan+UBSan build of the whole suite.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
+CMAKE ?= cmake
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all demo check check-fast test-deps install clean format lint
+
+all: $(BUILD)/Makefile
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+$(BUILD)/Makefile:
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+demo: all
+	$(CMAKE) --build $(BUILD) --target demo
+
+test-deps:
+	scripts/install-test-deps.sh
+
+check: test-deps
+	$(MAKE) check-fast
+	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATAIL_SANITIZE=ON
+	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-fast: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+install: all
+	$(CMAKE) --install $(BUILD)
+
+format:
+	clang-format -i include/*.h src/*.[ch] cli/*.[ch] tools/*.c examples/*.c tests/*/*.[ch]
+
+lint:
+	scripts/lint.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,211 @@
+/*
+ * atail.h - libatail, an asynchronous follower of growing files (logs).
+ *
+ * One opaque handle follows one or more files. Everything the handle waits
+ * for (inotify, pipes, timers) lives in one epoll set whose descriptor,
+ * atail_fd(), becomes readable when atail_next() may have news, so the
+ * follower drops into any event loop (poll, epoll, libuv, Python asyncio).
+ *
+ *     atail *t;
+ *     struct atail_event ev;
+ *     if (atail_open(&t, NULL) < 0) ...
+ *     if (atail_follow(t, "app.log", NULL) < 0) ...      // from its end
+ *     for (;;) {
+ *         int r = atail_next(t, &ev);
+ *         if (r == -EAGAIN) { atail_wait(t, -1); continue; }
+ *         if (r <= 0) break;                          // 0: nothing left
+ *         if (ev.kind == ATAIL_EVENT_LINE) fwrite(ev.data, 1, ev.len, stdout);
+ *     }
+ *     atail_close(t);
+ *
+ * Rules that hold for the whole API (stated once, here):
+ *
+ * - Errors are negative errno values (-EINVAL: bad argument, -ENOMEM, or
+ *   what the failing system call said). atail_strerror() describes them.
+ * - Ownership: the handle owns every descriptor, watch and buffer it creates
+ *   and releases all of them in atail_close(), on every path. Strings passed
+ *   in (paths, names) are copied; the caller keeps its own.
+ * - Borrowed data: the `data` and `path` pointers of an event point into the
+ *   handle's memory. They stay valid until the next call to atail_next() or
+ *   atail_close() on that handle, whichever comes first. Copy what you keep.
+ * - Readiness: after atail_fd() polls readable, call atail_next() until it
+ *   returns -EAGAIN. As long as atail_next() has not returned -EAGAIN, the
+ *   descriptor stays readable, so a caller that stops early loses nothing.
+ * - No function blocks, except atail_wait() (for at most its timeout) and
+ *   atail_follow() on slow filesystems (open and stat).
+ * - The library has no global state, starts no thread, never prints and
+ *   never exits. A handle may be used by one thread at a time.
+ * - Every descriptor is opened with O_CLOEXEC.
+ */
+#ifndef ATAIL_H
+#define ATAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && !defined(ATAIL_STATIC_BUILD)
+#define ATAIL_EXPORT __attribute__((visibility("default")))
+#else
+#define ATAIL_EXPORT
+#endif
+
+#define ATAIL_VERSION_MAJOR 0
+#define ATAIL_VERSION_MINOR 1
+#define ATAIL_VERSION_PATCH 0
+#define ATAIL_VERSION_STRING "0.1.0"
+
+/* Default longest line delivered whole in line mode; longer lines come in
+ * pieces flagged ATAIL_LINE_CUT. Memory per file stays below about this
+ * plus the read size. */
+#define ATAIL_DEFAULT_MAX_LINE (1024u * 1024u)
+/* Default size of one read() from a file. */
+#define ATAIL_DEFAULT_READ_SIZE (128u * 1024u)
+
+typedef struct atail atail;
+
+/* ---- Handle options ---------------------------------------------------- */
+
+/* Deliver ATAIL_EVENT_DATA spans (whole bytes as read, including the
+ * delimiters, and a partial last line at once, as tail does) instead of one
+ * ATAIL_EVENT_LINE per line. The fastest way to copy output. */
+#define ATAIL_OPEN_SPANS 0x1u
+
+struct atail_options {
+    unsigned flags;   /* ATAIL_OPEN_* bits; 0 by default */
+    int delimiter;    /* line delimiter byte: '\n' (default) or '\0' */
+    size_t max_line;  /* see ATAIL_DEFAULT_MAX_LINE; must be >= 1 */
+    size_t read_size; /* bytes per read(); ATAIL_DEFAULT_READ_SIZE */
+};
+
+/* Fills *opt with the defaults. Always call it before setting fields, so
+ * that fields added in later versions get their defaults. */
+ATAIL_EXPORT void atail_options_init(struct atail_options *opt);
+
+/* ---- Opening and closing (C's `async with`) ---------------------------- */
+
+/* Creates a handle. opt may be NULL for the defaults; it is copied.
+ * Returns 0 and sets *out, or a negative errno (*out is then NULL):
+ * -EINVAL for bad options, -ENOMEM, -EMFILE and the like from epoll,
+ * inotify or eventfd creation. */
+ATAIL_EXPORT int atail_open(atail **out, const struct atail_options *opt);
+
+/* Releases every descriptor, watch and buffer of the handle. Accepts NULL.
+ * Always returns NULL, so `t = atail_close(t);` leaves no dangling pointer. */
+ATAIL_EXPORT atail *atail_close(atail *t);
+
+/* For __attribute__((cleanup)) users: ATAIL_CLEANUP atail *t = NULL; closes
+ * the handle when t goes out of scope, on every path. */
+ATAIL_EXPORT void atail_closep(atail **t);
+#if defined(__GNUC__)
+#define ATAIL_CLEANUP __attribute__((cleanup(atail_closep)))
+#endif
+
+/* ---- Adding files ------------------------------------------------------ */
+
+enum atail_start {
+    ATAIL_START_END = 0,    /* only data appended from now on (default) */
+    ATAIL_START_BEGIN,      /* the whole file */
+    ATAIL_START_LAST_LINES, /* the last `count` lines (tail -n N); read
+                               backwards from the end, never the whole file */
+    ATAIL_START_LAST_BYTES, /* the last `count` bytes (tail -c N) */
+    ATAIL_START_LINE,       /* from line number `count`, 1-based (-n +N) */
+    ATAIL_START_BYTE,       /* from byte offset `count`, 0-based (-c +N+1) */
+};
+
+enum atail_follow_mode {
+    ATAIL_FOLLOW_NONE = 0,   /* read to the current end, then the file ends */
+    ATAIL_FOLLOW_DESCRIPTOR, /* keep reading the open file, whatever its name
+                                becomes (tail -f) */
+};
+
+struct atail_follow_options {
+    enum atail_start start;        /* default ATAIL_START_END */
+    uint64_t count;                /* lines or bytes for `start` */
+    enum atail_follow_mode follow; /* default ATAIL_FOLLOW_DESCRIPTOR */
+};
+
+/* Fills *fo with the defaults: from the end, follow by descriptor. */
+ATAIL_EXPORT void atail_follow_options_init(struct atail_follow_options *fo);
+
+/* Starts following the file at `path`. fo may be NULL for the defaults.
+ * Regular files, FIFOs, character devices and sockets are accepted.
+ * Returns the file's id (>= 0, in order of addition; events carry it), or a
+ * negative errno: -ENOENT, -EACCES, -EISDIR (a directory), -ENOMEM, ...
+ * Files deliver their initial content in order of addition: every event of
+ * the file added first up to its first ATAIL_EVENT_EOF comes before any
+ * event of the second, and so on; after that, events interleave. */
+ATAIL_EXPORT int atail_follow(atail *t, const char *path, const struct atail_follow_options *fo);
+
+/* Like atail_follow(), for an open descriptor (standard input, say). The
+ * handle duplicates fd, so the caller keeps and closes its own. `name` is
+ * what events report as path (e.g. "standard input"). A pipe, FIFO or
+ * terminal is read when it polls readable and ends at its end of file,
+ * since nothing can be appended after that; a regular file behaves as with
+ * atail_follow(). Returns the file id or a negative errno. */
+ATAIL_EXPORT int atail_follow_fd(atail *t, int fd, const char *name,
+                                 const struct atail_follow_options *fo);
+
+/* ---- Events (C's `async for`) ------------------------------------------ */
+
+enum atail_event_kind {
+    ATAIL_EVENT_LINE = 1,  /* data/len: one line without its delimiter */
+    ATAIL_EVENT_DATA,      /* data/len: bytes as read (ATAIL_OPEN_SPANS) */
+    ATAIL_EVENT_EOF,       /* the file reached its end for the first time:
+                              its initial content has been delivered */
+    ATAIL_EVENT_TRUNCATED, /* the file shrank below what was read; reading
+                              starts again at offset 0 */
+    ATAIL_EVENT_ERROR,     /* error: a negative errno; the file goes on being
+                              followed unless ATAIL_EVENT_END follows */
+    ATAIL_EVENT_END,       /* the file gives no more events (not followed
+                              and fully read, a pipe closed, a fatal error) */
+};
+
+/* Flags of a line event. */
+#define ATAIL_LINE_CUT                                                                             \
+    0x1u /* longer than max_line: this is a piece and                                              \
+            the rest of the line follows */
+#define ATAIL_LINE_NO_DELIM                                                                        \
+    0x2u /* the file ended without a delimiter after                                               \
+            this line (final line of a file that is                                                \
+            not followed, or of a closed pipe) */
+
+struct atail_event {
+    enum atail_event_kind kind;
+    int file;         /* id returned by atail_follow() */
+    const char *path; /* as given to atail_follow(); borrowed */
+    const char *data; /* LINE and DATA; borrowed, not NUL-terminated */
+    size_t len;
+    uint64_t offset; /* offset in the file of data[0] (or of the end, for
+                        EOF; of the old end, for TRUNCATED) */
+    unsigned flags;  /* ATAIL_LINE_* */
+    int error;       /* ERROR: the negative errno */
+};
+
+/* The handle's pollable descriptor: readable when atail_next() may return
+ * an event. Owned by the handle; do not close it. */
+ATAIL_EXPORT int atail_fd(const atail *t);
+
+/* Returns the next event without blocking:
+ *    1        *ev is filled;
+ *    -EAGAIN  nothing now: wait for atail_fd() (or call atail_wait());
+ *    0        nothing will ever come: every file has ended;
+ *    < 0      a negative errno for a failure of the handle itself. */
+ATAIL_EXPORT int atail_next(atail *t, struct atail_event *ev);
+
+/* Waits until atail_next() may have news, at most timeout_ms milliseconds
+ * (-1: no limit). Returns 1 when ready, 0 on timeout, -EINTR when a signal
+ * arrived, or another negative errno. */
+ATAIL_EXPORT int atail_wait(atail *t, int timeout_ms);
+
+/* Describes a negative errno returned by this library. Never NULL; the
+ * string is static. */
+ATAIL_EXPORT const char *atail_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ATAIL_H */

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the Debian packages the test suite needs, when they are missing.
+# Runs `apt-get update` once before installing; does nothing when all is there.
+set -eu
+packages="cmake make gcc clang libcriterion-dev valgrind logrotate busybox python3 coreutils"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-test-deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+$sudo apt-get update
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing

@@ -1,0 +1,369 @@
+/* file.c - one followed file: reads into its buffer and cuts the buffer
+ * into events. See file.h.
+ *
+ * Cases handled, in the order file_next() checks them:
+ *   an error or a truncation to report      -> ERROR / TRUNCATED event
+ *   bytes to skip (-n +N, -c +N on streams) -> dropped as they arrive
+ *   a stream holding its last N lines/bytes -> nothing until its EOF
+ *   buffered bytes                          -> DATA span, or LINE / CUT piece
+ *   the end reached for the first time      -> EOF event
+ *   the file finished or closed             -> END event, once
+ *   a change reported                       -> read, then loop
+ */
+#include "file.h"
+
+#include "lines.h"
+#include "start.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow)
+{
+    f->id = id;
+    f->fd = fd;
+    f->wid = -1;
+    f->follow = follow;
+    f->hold = ATAIL_START_END;
+    f->path = strdup(path);
+    if (!f->path)
+        return -ENOMEM;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    f->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    return 0;
+}
+
+static int file_size(const struct file *f, uint64_t *size)
+{
+    struct stat st;
+    if (fstat(f->fd, &st) < 0)
+        return -errno;
+    if (S_ISREG(st.st_mode)) {
+        *size = (uint64_t)st.st_size;
+        return 0;
+    }
+    off_t end = lseek(f->fd, 0, SEEK_END);
+    if (end < 0)
+        return -errno;
+    *size = (uint64_t)end;
+    return 0;
+}
+
+static int start_seekable(struct file *f, const struct atail_follow_options *fo,
+                          const struct reader_config *cfg, uint64_t base, char *scratch)
+{
+    uint64_t size;
+    int r = file_size(f, &size);
+    if (r < 0)
+        return r;
+    if (size < base)
+        size = base;
+    switch (fo->start) {
+    case ATAIL_START_END:
+        f->pos = size;
+        return 0;
+    case ATAIL_START_BEGIN:
+        f->pos = base;
+        return 0;
+    case ATAIL_START_LAST_LINES:
+        return start_last_lines(f->fd, base, size, fo->count, cfg->delim, scratch, cfg->read_size,
+                                &f->pos);
+    case ATAIL_START_LAST_BYTES:
+        f->pos = size - base > fo->count ? size - fo->count : base;
+        return 0;
+    case ATAIL_START_LINE:
+        f->pos = base;
+        f->skip_lines = fo->count > 0 ? fo->count - 1 : 0;
+        return 0;
+    case ATAIL_START_BYTE:
+        f->pos = base + fo->count;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int file_start(struct file *f, const struct atail_follow_options *fo,
+               const struct reader_config *cfg, uint64_t base, char *scratch)
+{
+    f->dirty = f->seekable || !f->epoll_ok;
+    if (f->seekable)
+        return start_seekable(f, fo, cfg, base, scratch);
+    /* A stream cannot seek: the start is applied to the bytes as they come. */
+    switch (fo->start) {
+    case ATAIL_START_END:
+    case ATAIL_START_BEGIN:
+        return 0;
+    case ATAIL_START_LAST_LINES:
+    case ATAIL_START_LAST_BYTES:
+        f->hold = fo->start;
+        f->hold_count = fo->count;
+        return 0;
+    case ATAIL_START_LINE:
+        f->skip_lines = fo->count > 0 ? fo->count - 1 : 0;
+        return 0;
+    case ATAIL_START_BYTE:
+        f->skip_bytes = fo->count;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+void file_release(struct file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    free(f->buf);
+    f->buf = NULL;
+    f->cap = f->head = f->tail = 0;
+}
+
+void file_free(struct file *f)
+{
+    file_release(f);
+    free(f->path);
+    free(f);
+}
+
+/* Start of the part of buf[head..tail) a held stream keeps (its last N
+ * lines or bytes); `whole` tells whether more than that is buffered. */
+static size_t held_start(const struct file *f, int delim, bool *whole)
+{
+    size_t avail = f->tail - f->head;
+    if (f->hold == ATAIL_START_LAST_BYTES) {
+        *whole = avail > f->hold_count;
+        return *whole ? avail - (size_t)f->hold_count : 0;
+    }
+    return lines_tail_start(f->buf + f->head, avail, delim, f->hold_count, whole);
+}
+
+/* Makes room for one read: drops what a held stream no longer needs, moves
+ * the unread bytes to the front, and grows the buffer geometrically. */
+static int make_room(struct file *f, const struct reader_config *cfg)
+{
+    if (f->head == f->tail)
+        f->head = f->tail = 0;
+    if (f->cap - f->tail >= cfg->read_size)
+        return 0;
+    if (f->hold != ATAIL_START_END) {
+        bool whole;
+        size_t s = held_start(f, cfg->delim, &whole);
+        if (whole)
+            f->head += s;
+    }
+    size_t used = f->tail - f->head;
+    if (f->head > 0) {
+        memmove(f->buf, f->buf + f->head, used);
+        f->head = 0;
+        f->tail = used;
+    }
+    if (f->cap - used >= cfg->read_size)
+        return 0;
+    size_t cap = f->cap ? f->cap : cfg->read_size;
+    while (cap - used < cfg->read_size)
+        cap *= 2;
+    char *b = realloc(f->buf, cap);
+    if (!b)
+        return -ENOMEM;
+    f->buf = b;
+    f->cap = cap;
+    return 0;
+}
+
+/* The file ended (not followed, or a stream at EOF): no more reads. */
+static void finish(struct file *f)
+{
+    f->at_eof = true;
+    f->closed = true;
+    f->dirty = false;
+}
+
+/* A seekable file read to its end: has it been truncated below what we
+ * read? Then reading starts over at 0 (tail's "file truncated"). */
+static int check_truncated(struct file *f)
+{
+    uint64_t size;
+    int r = file_size(f, &size);
+    if (r < 0)
+        return r;
+    if (size >= f->pos)
+        return 0;
+    f->truncated = true;
+    f->truncated_at = f->pos;
+    f->pos = 0;
+    f->head = f->tail = 0;
+    return 1;
+}
+
+/* One read into the buffer. Returns 0 or a negative errno. */
+static int fill(struct file *f, const struct reader_config *cfg)
+{
+    int r = make_room(f, cfg);
+    if (r < 0)
+        return r;
+    size_t room = f->cap - f->tail;
+    ssize_t n;
+    do {
+        if (f->seekable)
+            n = pread(f->fd, f->buf + f->tail, room, (off_t)f->pos);
+        else
+            n = read(f->fd, f->buf + f->tail, room);
+    } while (n < 0 && errno == EINTR);
+
+    if (n < 0) {
+        if (errno == EAGAIN) {
+            f->dirty = false;
+            return 0;
+        }
+        return -errno;
+    }
+    if (n > 0) {
+        f->tail += (size_t)n;
+        f->pos += (uint64_t)n;
+        f->at_eof = false;
+        /* A stream is read once per readiness report; a device that cannot
+         * be polled (epoll_ok false) is always ready. A short read of a
+         * seekable file means its end: later appends come with a change
+         * report, since the watch was armed before the first read. */
+        if (!f->seekable) {
+            f->dirty = !f->epoll_ok;
+        } else if ((size_t)n < room && f->follow) {
+            f->dirty = false;
+            f->at_eof = true;
+        }
+        return 0;
+    }
+    if (!f->seekable || !f->follow) {
+        finish(f);
+        return 0;
+    }
+    r = check_truncated(f);
+    if (r < 0)
+        return r;
+    if (r == 0) {
+        f->at_eof = true;
+        f->dirty = false;
+    }
+    return 0;
+}
+
+static void set_event(struct atail_event *ev, const struct file *f, enum atail_event_kind kind)
+{
+    ev->kind = kind;
+    ev->file = (int)f->id;
+    ev->path = f->path;
+    ev->data = NULL;
+    ev->len = 0;
+    ev->offset = f->pos;
+    ev->flags = 0;
+    ev->error = 0;
+}
+
+static void set_data(struct atail_event *ev, const struct file *f, enum atail_event_kind kind,
+                     size_t len, unsigned flags)
+{
+    set_event(ev, f, kind);
+    ev->data = f->buf + f->head;
+    ev->len = len;
+    ev->offset = f->pos - (f->tail - f->head);
+    ev->flags = flags;
+}
+
+/* Cuts the next event out of the buffered bytes. Returns 1 or 0. */
+static int deliver(struct file *f, const struct reader_config *cfg, struct atail_event *ev)
+{
+    if (f->skip_bytes > 0) {
+        size_t d = f->tail - f->head;
+        if (d > f->skip_bytes)
+            d = (size_t)f->skip_bytes;
+        f->head += d;
+        f->skip_bytes -= d;
+    }
+    if (f->skip_lines > 0)
+        f->head += lines_skip(f->buf + f->head, f->tail - f->head, cfg->delim, &f->skip_lines);
+    if (f->hold != ATAIL_START_END) {
+        if (!f->closed)
+            return 0;
+        bool whole;
+        f->head += held_start(f, cfg->delim, &whole);
+        f->hold = ATAIL_START_END;
+    }
+    size_t avail = f->tail - f->head;
+    if (avail == 0)
+        return 0;
+    if (cfg->spans) {
+        set_data(ev, f, ATAIL_EVENT_DATA, avail, 0);
+        f->head = f->tail;
+        return 1;
+    }
+    size_t scan = avail < cfg->max_line ? avail : cfg->max_line;
+    const char *d = memchr(f->buf + f->head, cfg->delim, scan);
+    if (d) {
+        size_t len = (size_t)(d - (f->buf + f->head));
+        set_data(ev, f, ATAIL_EVENT_LINE, len, 0);
+        f->head += len + 1;
+        return 1;
+    }
+    if (avail >= cfg->max_line) {
+        /* A delimiter right after the cut ends the line: no empty piece. */
+        bool ends = avail > cfg->max_line &&
+                    (unsigned char)f->buf[f->head + cfg->max_line] == (unsigned char)cfg->delim;
+        set_data(ev, f, ATAIL_EVENT_LINE, cfg->max_line, ends ? 0 : ATAIL_LINE_CUT);
+        f->head += cfg->max_line + (ends ? 1 : 0);
+        return 1;
+    }
+    if (f->closed) {
+        set_data(ev, f, ATAIL_EVENT_LINE, avail, ATAIL_LINE_NO_DELIM);
+        f->head = f->tail;
+        return 1;
+    }
+    return 0;
+}
+
+int file_next(struct file *f, const struct reader_config *cfg, struct atail_event *ev)
+{
+    for (;;) {
+        if (f->error) {
+            set_event(ev, f, ATAIL_EVENT_ERROR);
+            ev->error = f->error;
+            f->error = 0;
+            return 1;
+        }
+        if (f->truncated) {
+            set_event(ev, f, ATAIL_EVENT_TRUNCATED);
+            ev->offset = f->truncated_at;
+            f->truncated = false;
+            return 1;
+        }
+        if (deliver(f, cfg, ev))
+            return 1;
+        if (f->at_eof && !f->eof_reported) {
+            set_event(ev, f, ATAIL_EVENT_EOF);
+            f->eof_reported = true;
+            return 1;
+        }
+        if (f->closed) {
+            if (f->end_reported)
+                return 0;
+            set_event(ev, f, ATAIL_EVENT_END);
+            f->end_reported = true;
+            return 1;
+        }
+        if (!f->dirty)
+            return 0;
+        int r = fill(f, cfg);
+        if (r < 0) {
+            f->error = r;
+            finish(f);
+        }
+    }
+}

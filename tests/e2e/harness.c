@@ -1,0 +1,368 @@
+/* harness.c - see harness.h. Test-only code: failures abort the test. */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static char scratch[256];
+
+long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *xstrdup_printf(const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(fmt) + strlen(a) + strlen(b) + 1;
+    char *s = malloc(n);
+    cr_assert_not_null(s);
+    snprintf(s, n, fmt, a, b);
+    return s;
+}
+
+const char *bin_path(const char *name)
+{
+    const char *dir = getenv("ATAIL_BIN_DIR");
+    cr_assert_not_null(dir, "ATAIL_BIN_DIR is not set (run the tests through ctest)");
+    return xstrdup_printf("%s/%s", dir, name);
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    chmod(path, 0700);
+    return remove(path);
+}
+
+static void remove_scratch(void)
+{
+    if (scratch[0])
+        nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *scratch_dir(void)
+{
+    if (!scratch[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/atail-test-XXXXXX", tmp ? tmp : "/tmp");
+        cr_assert_not_null(mkdtemp(scratch), "mkdtemp: %s", strerror(errno));
+        chmod(scratch, 0755);
+        atexit(remove_scratch);
+    }
+    return scratch;
+}
+
+const char *scratch_path(const char *name)
+{
+    return xstrdup_printf("%s/%s", scratch_dir(), name);
+}
+
+static void put_file(const char *path, const void *data, size_t len, int flags)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+    cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        cr_assert_gt(n, 0, "write %s: %s", path, strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    close(fd);
+}
+
+void write_file(const char *path, const void *data, size_t len)
+{
+    put_file(path, data, len, O_TRUNC);
+}
+
+void append_file(const char *path, const void *data, size_t len)
+{
+    put_file(path, data, len, O_APPEND);
+}
+
+void write_str(const char *path, const char *s)
+{
+    write_file(path, s, strlen(s));
+}
+void append_str(const char *path, const char *s)
+{
+    append_file(path, s, strlen(s));
+}
+
+static void buf_reserve(struct buf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    b->data = realloc(b->data, cap);
+    cr_assert_not_null(b->data);
+    b->cap = cap;
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void read_file(const char *path, struct buf *b)
+{
+    b->len = 0;
+    buf_reserve(b, 0);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+    for (;;) {
+        buf_reserve(b, 65536);
+        ssize_t n = read(fd, b->data + b->len, 65536);
+        cr_assert_geq(n, 0);
+        if (n == 0)
+            break;
+        b->len += (size_t)n;
+    }
+    b->data[b->len] = '\0';
+    close(fd);
+}
+
+/* Reads once from *fd into b; closes and sets *fd = -1 at EOF. */
+static void drain_fd(int *fd, struct buf *b)
+{
+    buf_reserve(b, 65536);
+    ssize_t n = read(*fd, b->data + b->len, 65536);
+    if (n > 0) {
+        b->len += (size_t)n;
+        b->data[b->len] = '\0';
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* Polls the child's outputs for up to timeout_ms (0: just what is there). */
+static void pump(struct proc *p, int timeout_ms)
+{
+    struct pollfd pf[2];
+    int n = 0;
+    if (p->out_fd >= 0)
+        pf[n++] = (struct pollfd){.fd = p->out_fd, .events = POLLIN};
+    if (p->err_fd >= 0)
+        pf[n++] = (struct pollfd){.fd = p->err_fd, .events = POLLIN};
+    if (n == 0) {
+        if (timeout_ms > 0)
+            poll(NULL, 0, timeout_ms < 10 ? timeout_ms : 10);
+        return;
+    }
+    if (poll(pf, (nfds_t)n, timeout_ms) <= 0)
+        return;
+    for (int i = 0; i < n; i++) {
+        if (!pf[i].revents)
+            continue;
+        if (pf[i].fd == p->out_fd)
+            drain_fd(&p->out_fd, &p->out);
+        else
+            drain_fd(&p->err_fd, &p->err);
+    }
+}
+
+struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flags)
+{
+    struct proc *p = calloc(1, sizeof *p);
+    cr_assert_not_null(p);
+    p->status = -1;
+    p->in_fd = -1;
+    buf_reserve(&p->out, 0);
+    buf_reserve(&p->err, 0);
+    p->out.data[0] = p->err.data[0] = '\0';
+    int out[2], err[2], in[2] = {-1, -1};
+    cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+    cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+    if (flags & PROC_STDIN)
+        cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
+
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        if (in[0] >= 0)
+            dup2(in[0], 0);
+        else {
+            int devnull = open("/dev/null", O_RDONLY);
+            dup2(devnull, 0);
+        }
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        signal(SIGPIPE, SIG_DFL);
+        execve(argv[0], (char *const *)argv, environ);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    if (in[0] >= 0) {
+        close(in[0]);
+        p->in_fd = in[1];
+    }
+    p->pid = pid;
+    p->out_fd = out[0];
+    p->err_fd = err[0];
+    return p;
+}
+
+bool proc_wait_output(struct proc *p, const char *needle, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (memmem(p->out.data, p->out.len, needle, strlen(needle)))
+            return true;
+        long long left = deadline - now_ms();
+        if (left <= 0 || (p->out_fd < 0 && p->err_fd < 0))
+            return false;
+        pump(p, (int)left);
+    }
+}
+
+static size_t count_byte(const struct buf *b, char c)
+{
+    size_t n = 0;
+    for (const char *s = b->data, *end = b->data + b->len;
+         (s = memchr(s, c, (size_t)(end - s))) != NULL; s++)
+        n++;
+    return n;
+}
+
+bool proc_wait_count(struct proc *p, char delim, size_t n, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (count_byte(&p->out, delim) >= n)
+            return true;
+        long long left = deadline - now_ms();
+        if (left <= 0 || (p->out_fd < 0 && p->err_fd < 0))
+            return false;
+        pump(p, (int)left);
+    }
+}
+
+bool proc_wait_exit(struct proc *p, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    while (p->status == -1) {
+        int st;
+        pid_t r = waitpid(p->pid, &st, WNOHANG);
+        if (r == p->pid) {
+            p->status = st;
+            break;
+        }
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        pump(p, left < 20 ? (int)left : 20);
+    }
+    while (p->out_fd >= 0 || p->err_fd >= 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            break; /* a grandchild holds the pipes; keep what we have */
+        pump(p, (int)left);
+    }
+    return true;
+}
+
+int proc_stop(struct proc *p, int sig, int timeout_ms)
+{
+    if (p->status == -1) {
+        kill(p->pid, sig);
+        if (!proc_wait_exit(p, timeout_ms)) {
+            kill(p->pid, SIGKILL);
+            proc_wait_exit(p, 5000);
+        }
+    }
+    return p->status;
+}
+
+void proc_close_stdin(struct proc *p)
+{
+    if (p->in_fd >= 0) {
+        close(p->in_fd);
+        p->in_fd = -1;
+    }
+}
+
+void proc_free(struct proc *p)
+{
+    if (!p)
+        return;
+    if (p->status == -1)
+        proc_stop(p, SIGKILL, 5000);
+    proc_close_stdin(p);
+    if (p->out_fd >= 0)
+        close(p->out_fd);
+    if (p->err_fd >= 0)
+        close(p->err_fd);
+    buf_free(&p->out);
+    buf_free(&p->err);
+    free(p);
+}
+
+struct proc *run(const char *const argv[], const void *stdin_data, size_t stdin_len, int timeout_ms)
+{
+    struct proc *p = proc_start(argv, NULL, stdin_data ? PROC_STDIN : 0);
+    if (stdin_data) {
+        /* Feed stdin while draining output, so neither side blocks. */
+        const char *s = stdin_data;
+        fcntl(p->in_fd, F_SETFL, O_NONBLOCK);
+        signal(SIGPIPE, SIG_IGN);
+        long long deadline = now_ms() + timeout_ms;
+        while (stdin_len > 0 && now_ms() < deadline) {
+            ssize_t n = write(p->in_fd, s, stdin_len);
+            if (n > 0) {
+                s += n;
+                stdin_len -= (size_t)n;
+            } else if (n < 0 && errno != EAGAIN) {
+                break;
+            } else {
+                pump(p, 10);
+            }
+        }
+        proc_close_stdin(p);
+    }
+    if (!proc_wait_exit(p, timeout_ms)) {
+        proc_stop(p, SIGKILL, 5000);
+        cr_assert_fail("%s did not exit within %d ms", argv[0], timeout_ms);
+    }
+    return p;
+}
+
+struct proc *run_sh(const char *cmd, int timeout_ms)
+{
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    return run(argv, NULL, 0, timeout_ms);
+}
+
+int exit_code(const struct proc *p)
+{
+    if (WIFEXITED(p->status))
+        return WEXITSTATUS(p->status);
+    if (WIFSIGNALED(p->status))
+        return 128 + WTERMSIG(p->status);
+    return -1;
+}

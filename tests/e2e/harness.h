@@ -1,0 +1,90 @@
+/* harness.h - helpers for end-to-end tests: run the real binaries on real
+ * files, capture their output, and wait for expected output with a
+ * deadline instead of sleeping blindly. Failures abort the current test
+ * through Criterion's assertions. */
+#ifndef ATAIL_TEST_HARNESS_H
+#define ATAIL_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct buf {
+    char *data; /* always NUL-terminated (the NUL is not counted) */
+    size_t len;
+    size_t cap;
+};
+
+struct proc {
+    pid_t pid;
+    int in_fd;  /* write end of the child's stdin, or -1 */
+    int out_fd; /* read end of the child's stdout, or -1 once at EOF */
+    int err_fd; /* read end of the child's stderr, or -1 once at EOF */
+    struct buf out;
+    struct buf err;
+    int status; /* wait status once reaped, else -1 */
+};
+
+/* Path of a built program: $ATAIL_BIN_DIR/name. The string is static for
+ * the process and never freed. */
+const char *bin_path(const char *name);
+
+/* A new empty directory for this test, removed at exit. */
+const char *scratch_dir(void);
+
+/* scratch_dir()/name; returned string lives until exit. */
+const char *scratch_path(const char *name);
+
+void write_file(const char *path, const void *data, size_t len);
+void append_file(const char *path, const void *data, size_t len);
+void write_str(const char *path, const char *s);
+void append_str(const char *path, const char *s);
+/* Reads a whole file into b (b is reset first). */
+void read_file(const char *path, struct buf *b);
+
+void buf_free(struct buf *b);
+
+#define PROC_STDIN 0x1u /* give the child a pipe as stdin (p->in_fd) */
+
+/* Starts argv[0] (a path) with stdout and stderr captured. cwd may be NULL. */
+struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flags);
+
+/* Reads what is available, waiting up to timeout_ms for the child's
+ * stdout to contain `needle` (counted from the start of its output).
+ * Returns true when it does. */
+bool proc_wait_output(struct proc *p, const char *needle, int timeout_ms);
+
+/* Waits up to timeout_ms until the child's stdout holds at least n bytes
+ * equal to `delim`. Returns true when it does. */
+bool proc_wait_count(struct proc *p, char delim, size_t n, int timeout_ms);
+
+/* Waits up to timeout_ms for the child to exit, reading its output to EOF.
+ * Returns true if it exited; p->status holds the wait status. */
+bool proc_wait_exit(struct proc *p, int timeout_ms);
+
+/* Sends sig (if the child still runs), waits for it to exit (SIGKILL after
+ * timeout_ms), and returns the wait status. */
+int proc_stop(struct proc *p, int sig, int timeout_ms);
+
+/* Closes the child's stdin. */
+void proc_close_stdin(struct proc *p);
+
+/* Stops the child if needed and frees everything. Accepts NULL. */
+void proc_free(struct proc *p);
+
+/* Runs argv to completion (at most timeout_ms), feeding stdin_data (may be
+ * NULL: stdin is /dev/null) and capturing the output. Returns the process,
+ * exited; the caller frees it. */
+struct proc *run(const char *const argv[], const void *stdin_data, size_t stdin_len,
+                 int timeout_ms);
+
+/* Runs a shell command line with /bin/sh -c, like run(). */
+struct proc *run_sh(const char *cmd, int timeout_ms);
+
+/* Exit code of a reaped process, or 128+signal if it was killed. */
+int exit_code(const struct proc *p);
+
+/* Milliseconds on the monotonic clock. */
+long long now_ms(void);
+
+#endif

@@ -1,0 +1,357 @@
+/* Unit tests for the handle (src/atail.c, src/file.c, src/start.c): start
+ * positions, line splitting, spans, pipes, ordering, truncation, the
+ * readiness contract and resource release. Real files in a temp directory. */
+#include <atail.h>
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/atail-unit-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(follow, .init = setup, .fini = teardown, .timeout = 30);
+
+static const char *path(const char *name)
+{
+    static char p[4][128];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
+    return p[i];
+}
+
+static void put(const char *name, const char *data, size_t len, int flags)
+{
+    int fd = open(path(name), O_WRONLY | O_CREAT | flags, 0644);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, data, len), (ssize_t)len);
+    close(fd);
+}
+#define WRITE(name, s) put(name, s, sizeof(s) - 1, O_TRUNC)
+#define APPEND(name, s) put(name, s, sizeof(s) - 1, O_APPEND)
+
+static atail *open_handle(unsigned flags, size_t max_line)
+{
+    struct atail_options o;
+    atail_options_init(&o);
+    o.flags = flags;
+    if (max_line)
+        o.max_line = max_line;
+    atail *t = NULL;
+    cr_assert_eq(atail_open(&t, &o), 0);
+    cr_assert_not_null(t);
+    return t;
+}
+
+static int follow(atail *t, const char *name, enum atail_start start, uint64_t count,
+                  enum atail_follow_mode mode)
+{
+    struct atail_follow_options fo;
+    atail_follow_options_init(&fo);
+    fo.start = start;
+    fo.count = count;
+    fo.follow = mode;
+    return atail_follow(t, path(name), &fo);
+}
+
+/* Collects the text of LINE (with "|" after each, "~" for a cut piece, "$"
+ * for no delimiter) and DATA events until -EAGAIN or the end. */
+static int drain(atail *t, char *out, size_t cap)
+{
+    struct atail_event ev;
+    size_t n = 0;
+    int r;
+    out[0] = '\0';
+    while ((r = atail_next(t, &ev)) == 1) {
+        if (ev.kind != ATAIL_EVENT_LINE && ev.kind != ATAIL_EVENT_DATA)
+            continue;
+        cr_assert_lt(n + ev.len + 2, cap);
+        memcpy(out + n, ev.data, ev.len);
+        n += ev.len;
+        if (ev.kind == ATAIL_EVENT_LINE)
+            out[n++] = ev.flags & ATAIL_LINE_CUT ? '~' : ev.flags & ATAIL_LINE_NO_DELIM ? '$' : '|';
+        out[n] = '\0';
+    }
+    return r;
+}
+
+static void expect_lines(enum atail_start start, uint64_t count, const char *want)
+{
+    atail *t = open_handle(0, 0);
+    cr_assert_geq(follow(t, "f", start, count, ATAIL_FOLLOW_NONE), 0);
+    char out[4096];
+    cr_assert_eq(drain(t, out, sizeof out), 0);
+    cr_assert_str_eq(out, want, "start %d count %lu", start, (unsigned long)count);
+    atail_close(t);
+}
+
+Test(follow, start_positions)
+{
+    WRITE("f", "a\nb\nc\nd");
+    expect_lines(ATAIL_START_BEGIN, 0, "a|b|c|d$");
+    expect_lines(ATAIL_START_END, 0, "");
+    expect_lines(ATAIL_START_LAST_LINES, 2, "c|d$");
+    expect_lines(ATAIL_START_LAST_LINES, 0, "");
+    expect_lines(ATAIL_START_LAST_LINES, 99, "a|b|c|d$");
+    expect_lines(ATAIL_START_LAST_BYTES, 3, "c|d$");
+    expect_lines(ATAIL_START_LINE, 3, "c|d$");
+    expect_lines(ATAIL_START_LINE, 0, "a|b|c|d$");
+    expect_lines(ATAIL_START_BYTE, 4, "c|d$");
+    expect_lines(ATAIL_START_BYTE, 100, "");
+}
+
+Test(follow, last_lines_reads_only_the_end_of_a_big_file)
+{
+    /* 3 MiB of lines: the backward search crosses many read blocks. */
+    int fd = open(path("big"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char line[32];
+    for (int i = 0; i < 300000; i++) {
+        int n = snprintf(line, sizeof line, "line %06d\n", i);
+        cr_assert_eq(write(fd, line, (size_t)n), n);
+    }
+    close(fd);
+    atail *t = open_handle(0, 0);
+    cr_assert_geq(follow(t, "big", ATAIL_START_LAST_LINES, 20000, ATAIL_FOLLOW_NONE), 0);
+    struct atail_event ev;
+    int lines = 0, first = -1;
+    while (atail_next(t, &ev) == 1) {
+        if (ev.kind != ATAIL_EVENT_LINE)
+            continue;
+        if (first < 0)
+            first = atoi(ev.data + 5);
+        lines++;
+    }
+    cr_assert_eq(lines, 20000);
+    cr_assert_eq(first, 280000);
+    atail_close(t);
+}
+
+Test(follow, appends_and_partial_lines_are_held_in_line_mode)
+{
+    WRITE("f", "old\n");
+    atail *t = open_handle(0, 0);
+    cr_assert_geq(follow(t, "f", ATAIL_START_END, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    char out[256];
+    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_str_eq(out, "");
+    APPEND("f", "new1\npart");
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_str_eq(out, "new1|");
+    APPEND("f", "ial\n");
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_str_eq(out, "partial|");
+    atail_close(t);
+}
+
+Test(follow, spans_show_partial_data_at_once)
+{
+    WRITE("f", "");
+    atail *t = open_handle(ATAIL_OPEN_SPANS, 0);
+    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    char out[256];
+    drain(t, out, sizeof out);
+    APPEND("f", "ab\nc");
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    drain(t, out, sizeof out);
+    cr_assert_str_eq(out, "ab\nc");
+    atail_close(t);
+}
+
+Test(follow, long_lines_come_in_pieces)
+{
+    WRITE("f", "0123456789\nabcd\n0123\n");
+    atail *t = open_handle(0, 4);
+    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_NONE), 0);
+    char out[256];
+    cr_assert_eq(drain(t, out, sizeof out), 0);
+    cr_assert_str_eq(out, "0123~4567~89|abcd|0123|");
+    atail_close(t);
+}
+
+Test(follow, nul_delimiter)
+{
+    put("f", "a\0b\nc\0", 6, O_TRUNC);
+    struct atail_options o;
+    atail_options_init(&o);
+    o.delimiter = '\0';
+    atail *t;
+    cr_assert_eq(atail_open(&t, &o), 0);
+    cr_assert_geq(follow(t, "f", ATAIL_START_LAST_LINES, 1, ATAIL_FOLLOW_NONE), 0);
+    char out[64];
+    drain(t, out, sizeof out);
+    cr_assert_str_eq(out, "b\nc|");
+    atail_close(t);
+}
+
+Test(follow, initial_content_comes_in_order_of_addition)
+{
+    WRITE("a", "a1\na2\n");
+    WRITE("b", "b1\n");
+    atail *t = open_handle(0, 0);
+    cr_assert_eq(follow(t, "a", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    cr_assert_eq(follow(t, "b", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 1);
+    struct atail_event ev;
+    const char *want[] = {"0:1:a1", "0:1:a2", "0:3:", "1:1:b1", "1:3:"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        cr_assert_eq(atail_next(t, &ev), 1);
+        char got[64];
+        snprintf(got, sizeof got, "%d:%d:%.*s", ev.file, ev.kind, (int)ev.len,
+                 ev.data ? ev.data : "");
+        cr_assert_str_eq(got, want[i]);
+    }
+    cr_assert_eq(atail_next(t, &ev), -EAGAIN);
+    atail_close(t);
+}
+
+Test(follow, truncation_restarts_at_zero)
+{
+    WRITE("f", "one\ntwo\n");
+    atail *t = open_handle(0, 0);
+    cr_assert_geq(follow(t, "f", ATAIL_START_END, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    char out[256];
+    drain(t, out, sizeof out);
+    WRITE("f", "x\n");
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    struct atail_event ev;
+    cr_assert_eq(atail_next(t, &ev), 1);
+    cr_assert_eq(ev.kind, ATAIL_EVENT_TRUNCATED);
+    cr_assert_eq(ev.offset, 8);
+    drain(t, out, sizeof out);
+    cr_assert_str_eq(out, "x|");
+    atail_close(t);
+}
+
+Test(follow, pipe_with_last_lines_waits_for_eof)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    atail *t = open_handle(0, 0);
+    struct atail_follow_options fo;
+    atail_follow_options_init(&fo);
+    fo.start = ATAIL_START_LAST_LINES;
+    fo.count = 2;
+    cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
+    close(p[0]);
+    char out[256];
+    cr_assert_eq(write(p[1], "1\n2\n3\n", 6), 6);
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_str_eq(out, "");
+    cr_assert_eq(write(p[1], "4", 1), 1);
+    close(p[1]);
+    for (int i = 0; i < 100 && atail_wait(t, 5000) == 1; i++) {
+        int r = drain(t, out + strlen(out), sizeof out - strlen(out));
+        if (r == 0)
+            break;
+    }
+    cr_assert_str_eq(out, "3|4$");
+    atail_close(t);
+}
+
+Test(follow, pipe_lines_arrive_as_written)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    atail *t = open_handle(0, 0);
+    struct atail_follow_options fo;
+    atail_follow_options_init(&fo);
+    fo.start = ATAIL_START_LINE;
+    fo.count = 2;
+    cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
+    close(p[0]);
+    char out[256];
+    cr_assert_eq(write(p[1], "skip\nkeep\n", 10), 10);
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    drain(t, out, sizeof out);
+    cr_assert_str_eq(out, "keep|");
+    close(p[1]);
+    atail_close(t);
+}
+
+Test(follow, stays_readable_until_eagain)
+{
+    WRITE("f", "1\n2\n3\n");
+    atail *t = open_handle(0, 0);
+    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    struct atail_event ev;
+    cr_assert_eq(atail_wait(t, 0), 1, "a new file is news");
+    cr_assert_eq(atail_next(t, &ev), 1);
+    cr_assert_eq(atail_wait(t, 0), 1, "news not yet returned keeps the fd readable");
+    while (atail_next(t, &ev) == 1)
+        ;
+    cr_assert_eq(atail_wait(t, 0), 0, "drained: the fd is quiet");
+    atail_close(t);
+}
+
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    cr_assert_not_null(d);
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+Test(follow, close_releases_every_descriptor)
+{
+    WRITE("f", "x\n");
+    int before = count_fds();
+    for (int i = 0; i < 50; i++) {
+        atail *t = open_handle(0, 0);
+        cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+        cr_assert_eq(follow(t, "missing", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), -ENOENT);
+        char out[64];
+        drain(t, out, sizeof out);
+        t = atail_close(t);
+        cr_assert_null(t);
+    }
+    cr_assert_eq(count_fds(), before);
+}
+
+Test(follow, errors_are_negative_errno)
+{
+    cr_assert_eq(atail_open(NULL, NULL), -EINVAL);
+    atail *t = open_handle(0, 0);
+    cr_assert_eq(follow(t, "missing", ATAIL_START_END, 0, ATAIL_FOLLOW_DESCRIPTOR), -ENOENT);
+    cr_assert_eq(atail_follow(t, dir, NULL), -EISDIR);
+    cr_assert_eq(atail_follow(t, NULL, NULL), -EINVAL);
+    struct atail_event ev;
+    cr_assert_eq(atail_next(t, &ev), 0, "no file: nothing will ever come");
+    cr_assert_str_eq(atail_strerror(-ENOENT), "No such file or directory");
+    atail_close(t);
+    atail_close(NULL);
+}
+
+Test(follow, cleanup_attribute_closes)
+{
+    int before = count_fds();
+    {
+        ATAIL_CLEANUP atail *t = open_handle(0, 0);
+        cr_assert_gt(count_fds(), before);
+    }
+    cr_assert_eq(count_fds(), before);
+}
