@@ -73,12 +73,24 @@ typedef struct atail atail;
  * delimiters, and a partial last line at once, as tail does) instead of one
  * ATAIL_EVENT_LINE per line. The fastest way to copy output. */
 #define ATAIL_OPEN_SPANS 0x1u
+/* Never use inotify: check every file by stat every poll_interval_ms (for
+ * filesystems whose changes inotify cannot see, or to compare). Without
+ * it, polling is still chosen per file on network and FUSE filesystems and
+ * when inotify watches run out. */
+#define ATAIL_OPEN_POLL 0x2u
+
+/* Default period of the polling backend, and default grace period during
+ * which a rotated file is still read (see ATAIL_EVENT_ROTATED). */
+#define ATAIL_DEFAULT_POLL_INTERVAL_MS 1000u
+#define ATAIL_DEFAULT_ROTATE_GRACE_MS 2000u
 
 struct atail_options {
-    unsigned flags;   /* ATAIL_OPEN_* bits; 0 by default */
-    int delimiter;    /* line delimiter byte: '\n' (default) or '\0' */
-    size_t max_line;  /* see ATAIL_DEFAULT_MAX_LINE; must be >= 1 */
-    size_t read_size; /* bytes per read(); ATAIL_DEFAULT_READ_SIZE */
+    unsigned flags;            /* ATAIL_OPEN_* bits; 0 by default */
+    int delimiter;             /* line delimiter byte: '\n' (default) or '\0' */
+    size_t max_line;           /* see ATAIL_DEFAULT_MAX_LINE; must be >= 1 */
+    size_t read_size;          /* bytes per read(); ATAIL_DEFAULT_READ_SIZE */
+    unsigned poll_interval_ms; /* polling period, >= 1 */
+    unsigned rotate_grace_ms;  /* see ATAIL_EVENT_ROTATED */
 };
 
 /* Fills *opt with the defaults. Always call it before setting fields, so
@@ -120,12 +132,19 @@ enum atail_follow_mode {
     ATAIL_FOLLOW_NONE = 0,   /* read to the current end, then the file ends */
     ATAIL_FOLLOW_DESCRIPTOR, /* keep reading the open file, whatever its name
                                 becomes (tail -f) */
+    ATAIL_FOLLOW_NAME,       /* follow the name through rotation (tail -F):
+                                see ATAIL_EVENT_ROTATED */
 };
+
+/* Keep waiting for a name that is missing or unreadable, at the start or
+ * later (tail --retry); without it such a name ends. */
+#define ATAIL_FOLLOW_RETRY 0x1u
 
 struct atail_follow_options {
     enum atail_start start;        /* default ATAIL_START_END */
     uint64_t count;                /* lines or bytes for `start` */
     enum atail_follow_mode follow; /* default ATAIL_FOLLOW_DESCRIPTOR */
+    unsigned flags;                /* ATAIL_FOLLOW_* bits */
 };
 
 /* Fills *fo with the defaults: from the end, follow by descriptor. */
@@ -135,6 +154,9 @@ ATAIL_EXPORT void atail_follow_options_init(struct atail_follow_options *fo);
  * Regular files, FIFOs, character devices and sockets are accepted.
  * Returns the file's id (>= 0, in order of addition; events carry it), or a
  * negative errno: -ENOENT, -EACCES, -EISDIR (a directory), -ENOMEM, ...
+ * With ATAIL_FOLLOW_NAME and ATAIL_FOLLOW_RETRY, a name that cannot be
+ * opened is not an error: its id is returned, an ATAIL_EVENT_ERROR says
+ * why, and ATAIL_EVENT_APPEARED comes when it can be read (from its start).
  * Files deliver their initial content in order of addition: every event of
  * the file added first up to its first ATAIL_EVENT_EOF comes before any
  * event of the second, and so on; after that, events interleave. */
@@ -161,17 +183,29 @@ enum atail_event_kind {
     ATAIL_EVENT_ERROR,     /* error: a negative errno; the file goes on being
                               followed unless ATAIL_EVENT_END follows */
     ATAIL_EVENT_END,       /* the file gives no more events (not followed
-                              and fully read, a pipe closed, a fatal error) */
+                              and fully read, a pipe closed, a fatal error,
+                              a name gone without ATAIL_FOLLOW_RETRY) */
+    ATAIL_EVENT_ROTATED,   /* following by name, the name now leads to
+                              another file (renamed, deleted or replaced, a
+                              symbolic link switched). The old file has been
+                              read to its end, including what was appended
+                              to it until the new file received data or the
+                              grace period (rotate_grace_ms) passed; reading
+                              continues with the new file from its start. */
+    ATAIL_EVENT_APPEARED,  /* a name that was missing or unreadable leads to
+                              a readable file: read from its start */
+    ATAIL_EVENT_GONE,      /* the name leads to no readable file any more
+                              (error: why); the old file has been read to
+                              its end. With ATAIL_FOLLOW_RETRY the name is
+                              waited for; otherwise ATAIL_EVENT_END follows. */
 };
 
-/* Flags of a line event. */
-#define ATAIL_LINE_CUT                                                                             \
-    0x1u /* longer than max_line: this is a piece and                                              \
-            the rest of the line follows */
-#define ATAIL_LINE_NO_DELIM                                                                        \
-    0x2u /* the file ended without a delimiter after                                               \
-            this line (final line of a file that is                                                \
-            not followed, or of a closed pipe) */
+/* Flags of a line event.
+ * ATAIL_LINE_CUT: longer than max_line: this is a piece, the rest follows.
+ * ATAIL_LINE_NO_DELIM: no delimiter after this line: the file ended (not
+ * followed, a closed pipe) or was left for another (rotation). */
+#define ATAIL_LINE_CUT 0x1u
+#define ATAIL_LINE_NO_DELIM 0x2u
 
 struct atail_event {
     enum atail_event_kind kind;
@@ -192,7 +226,9 @@ ATAIL_EXPORT int atail_fd(const atail *t);
 /* Returns the next event without blocking:
  *    1        *ev is filled;
  *    -EAGAIN  nothing now: wait for atail_fd() (or call atail_wait());
- *    0        nothing will ever come: every file has ended;
+ *    0        nothing will ever come: every file has ended, or the
+ *             process given to atail_watch_pid() has died and what was
+ *             written before has been delivered;
  *    < 0      a negative errno for a failure of the handle itself. */
 ATAIL_EXPORT int atail_next(atail *t, struct atail_event *ev);
 
@@ -200,6 +236,12 @@ ATAIL_EXPORT int atail_next(atail *t, struct atail_event *ev);
  * (-1: no limit). Returns 1 when ready, 0 on timeout, -EINTR when a signal
  * arrived, or another negative errno. */
 ATAIL_EXPORT int atail_wait(atail *t, int timeout_ms);
+
+/* Ends following when process pid has exited, once everything written
+ * before its death has been delivered: atail_next() then returns 0. Uses a
+ * pidfd where the kernel has one, a one-second check otherwise. Returns 0
+ * or a negative errno (-ESRCH: no such process). */
+ATAIL_EXPORT int atail_watch_pid(atail *t, int pid);
 
 /* Describes a negative errno returned by this library. Never NULL; the
  * string is static. */

@@ -1,56 +1,37 @@
 /* atail.c - the handle: the file table, the epoll set, and atail_next().
  *
  * Every source of news is registered in one epoll set (the descriptor
- * atail_fd() returns): the watch backend's descriptor, each stream's
- * descriptor, and an eventfd that stays readable while atail_next() has
- * news it has not yet returned. atail_next() asks the set what is ready
- * with a zero timeout only when it has nothing buffered, so the cost of
- * waiting is paid per batch, not per line.
+ * atail_fd() returns): the watch backends' descriptors, each stream's
+ * descriptor, a timerfd for deadlines (rotation grace, pid checks), a pidfd,
+ * and an eventfd that stays readable while atail_next() has news it has not
+ * yet returned. atail_next() asks the set what is ready, with a zero
+ * timeout, only when it has nothing buffered: the cost of waiting is paid
+ * per batch, not per line.
  *
  * Files wait in a FIFO run queue while they may have events. The file whose
  * initial content is being delivered (`catchup`) is served before the
- * queue, and files added after it are not served at all until it reaches
- * its end: that is what gives the order of `tail a b`.
+ * queue, and files added after it are not served until it reaches its end:
+ * that gives the order of `tail a b`.
  */
-#include "atail.h"
+#include "handle.h"
 
-#include "file.h"
 #include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdbool.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
-/* epoll data tags: small constants, then files by id. */
-#define TAG_WATCH 0u
-#define TAG_WAKE 1u
-#define TAG_FILE0 2u
-
-struct atail {
-    struct reader_config cfg;
-    int epfd;
-    int wakefd;
-    bool woken; /* wakefd holds a count: atail_fd() polls readable */
-    const struct watch_ops *wops;
-    struct watch *watch;
-
-    struct file **files;
-    size_t n_files, cap_files;
-    size_t n_ended; /* files whose END event has been returned */
-    size_t catchup; /* first file whose initial content is not delivered */
-
-    uint32_t *runq; /* ring of file ids that may have events */
-    bool *queued;   /* by file id */
-    size_t rq_head, rq_len, rq_cap;
-
-    char *scratch; /* cfg.read_size bytes for backward reading */
-};
+#define PID_CHECK_MS 1000u /* without pidfd */
 
 void atail_options_init(struct atail_options *opt)
 {
@@ -60,6 +41,8 @@ void atail_options_init(struct atail_options *opt)
     opt->delimiter = '\n';
     opt->max_line = ATAIL_DEFAULT_MAX_LINE;
     opt->read_size = ATAIL_DEFAULT_READ_SIZE;
+    opt->poll_interval_ms = ATAIL_DEFAULT_POLL_INTERVAL_MS;
+    opt->rotate_grace_ms = ATAIL_DEFAULT_ROTATE_GRACE_MS;
 }
 
 void atail_follow_options_init(struct atail_follow_options *fo)
@@ -69,6 +52,13 @@ void atail_follow_options_init(struct atail_follow_options *fo)
     memset(fo, 0, sizeof *fo);
     fo->start = ATAIL_START_END;
     fo->follow = ATAIL_FOLLOW_DESCRIPTOR;
+}
+
+uint64_t handle_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int epoll_add(int epfd, int fd, uint64_t tag)
@@ -87,34 +77,38 @@ int atail_open(atail **out, const struct atail_options *opt)
     if (!opt)
         opt = &defaults;
     if (opt->max_line == 0 || opt->read_size < 64 || opt->delimiter < 0 || opt->delimiter > 255 ||
-        (opt->flags & ~ATAIL_OPEN_SPANS))
+        opt->poll_interval_ms == 0 || (opt->flags & ~(ATAIL_OPEN_SPANS | ATAIL_OPEN_POLL)))
         return -EINVAL;
 
     atail *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
-    t->epfd = t->wakefd = -1;
+    t->epfd = t->wakefd = t->timerfd = t->pidfd = -1;
+    t->flags = opt->flags;
+    t->poll_interval_ms = opt->poll_interval_ms;
+    t->rotate_grace_ms = opt->rotate_grace_ms;
     t->cfg = (struct reader_config){
         .delim = opt->delimiter,
         .spans = (opt->flags & ATAIL_OPEN_SPANS) != 0,
         .max_line = opt->max_line,
         .read_size = opt->read_size,
     };
+    t->inotify = (struct backend){.ops = &watch_inotify_ops, .tag = TAG_INOTIFY};
+    t->poll = (struct backend){.ops = &watch_poll_ops, .tag = TAG_POLL};
     int r = -ENOMEM;
     t->scratch = malloc(opt->read_size);
     if (!t->scratch)
         goto fail;
     t->epfd = epoll_create1(EPOLL_CLOEXEC);
     t->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (t->epfd < 0 || t->wakefd < 0) {
+    t->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (t->epfd < 0 || t->wakefd < 0 || t->timerfd < 0) {
         r = -errno;
         goto fail;
     }
     r = epoll_add(t->epfd, t->wakefd, TAG_WAKE);
-    if (r < 0)
-        goto fail;
-    t->wops = &watch_inotify_ops;
-    r = t->wops->create(&t->watch, t->epfd, TAG_WATCH);
+    if (r == 0)
+        r = epoll_add(t->epfd, t->timerfd, TAG_TIMER);
     if (r < 0)
         goto fail;
     *out = t;
@@ -124,11 +118,11 @@ fail:
     return r;
 }
 
-static void file_drop(atail *t, struct file *f)
+static void drop_file(atail *t, struct file *f)
 {
-    if (f->wid >= 0)
-        t->wops->remove(t->watch, f->wid, f->id);
-    f->wid = -1;
+    handle_unwatch_file(t, f);
+    if (f->by_name)
+        name_release(t, f);
     /* The descriptor may share its open file description with the caller's
      * (standard input): only an explicit DEL takes it out of the set. */
     if (f->epoll_ok && f->fd >= 0)
@@ -142,14 +136,20 @@ atail *atail_close(atail *t)
     if (!t)
         return NULL;
     for (size_t i = 0; i < t->n_files; i++) {
-        file_drop(t, t->files[i]);
+        drop_file(t, t->files[i]);
         file_free(t->files[i]);
     }
     free(t->files);
     free(t->runq);
     free(t->queued);
-    if (t->watch)
-        t->wops->destroy(t->watch);
+    if (t->inotify.w)
+        t->inotify.ops->destroy(t->inotify.w);
+    if (t->poll.w)
+        t->poll.ops->destroy(t->poll.w);
+    if (t->pidfd >= 0)
+        close(t->pidfd);
+    if (t->timerfd >= 0)
+        close(t->timerfd);
     if (t->wakefd >= 0)
         close(t->wakefd);
     if (t->epfd >= 0)
@@ -189,13 +189,13 @@ static void unwake(atail *t)
         t->woken = false;
 }
 
-static void enqueue(atail *t, struct file *f)
+void handle_enqueue(atail *t, struct file *f)
 {
     /* Files still waiting for their turn to catch up are served directly
      * when their turn comes; queueing them now would break the order. */
-    if (f->id > t->catchup || (f->id == t->catchup && t->catchup < t->n_files))
+    if (f->id >= t->catchup && t->catchup < t->n_files)
         return;
-    if (t->queued[f->id])
+    if (t->queued[f->id] || f->end_reported)
         return;
     size_t tail = (t->rq_head + t->rq_len) % t->rq_cap;
     t->runq[tail] = f->id;
@@ -203,25 +203,210 @@ static void enqueue(atail *t, struct file *f)
     t->queued[f->id] = true;
 }
 
-static void on_watch(void *ctx, uint32_t file_id, unsigned what)
+/* ---- watches ------------------------------------------------------------ */
+
+/* Filesystems whose changes made elsewhere inotify cannot see: polled, as
+ * GNU tail does. Magic numbers from statfs(2). */
+static bool is_remote_fs(long type)
+{
+    switch ((unsigned long)type) {
+    case 0x6969:     /* NFS */
+    case 0x517B:     /* SMB */
+    case 0xFF534D42: /* CIFS */
+    case 0xFE534D42: /* SMB2 */
+    case 0x65735546: /* FUSE */
+    case 0x00C36400: /* Ceph */
+    case 0x01021997: /* 9P */
+    case 0x5346414F: /* AFS */
+    case 0x01161970: /* GFS2 */
+    case 0x7461636F: /* OCFS2 */
+    case 0x0BD00BD0: /* Lustre */
+    case 0x564C:     /* NCP */
+    case 0x73757245: /* Coda */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int ensure_backend(atail *t, struct backend *be)
+{
+    if (be->w)
+        return 0;
+    return be->ops->create(&be->w, t->epfd, be->tag, t->poll_interval_ms);
+}
+
+/* The one place where a file's backend is chosen: polling when asked for,
+ * on remote filesystems, and (handle_use_polling) when inotify runs out. */
+static struct backend *choose_backend(atail *t, const struct file *f)
+{
+    if (t->flags & ATAIL_OPEN_POLL)
+        return &t->poll;
+    struct statfs sfs;
+    int r = f->fd >= 0 ? fstatfs(f->fd, &sfs) : statfs(f->dir ? f->dir : ".", &sfs);
+    if (r == 0 && is_remote_fs((long)sfs.f_type))
+        return &t->poll;
+    return &t->inotify;
+}
+
+static int set_backend(atail *t, struct file *f, struct backend *be)
+{
+    int r = ensure_backend(t, be);
+    if (r < 0 && be == &t->inotify) {
+        be = &t->poll; /* no inotify instance left (EMFILE): poll */
+        r = ensure_backend(t, be);
+    }
+    if (r == 0)
+        f->be = be;
+    return r;
+}
+
+void handle_use_polling(atail *t, struct file *f)
+{
+    int fwid = f->wid;
+    if (f->wid >= 0)
+        f->be->ops->remove(f->be->w, f->wid, f->id);
+    if (f->dir_wid >= 0)
+        f->be->ops->remove(f->be->w, f->dir_wid, f->id);
+    f->wid = f->dir_wid = -1;
+    f->dir_is_parent = false;
+    if (set_backend(t, f, &t->poll) < 0)
+        return;
+    if (fwid >= 0 && f->fd >= 0)
+        f->wid = f->be->ops->add_file(f->be->w, f->fd, f->id);
+    if (f->by_name)
+        f->dir_wid = f->be->ops->add_dir(f->be->w, f->dir, f->id);
+    f->dir_is_parent = f->dir_wid >= 0;
+    f->recheck = f->by_name;
+    f->dirty = f->fd >= 0;
+}
+
+int handle_watch_file(atail *t, struct file *f)
+{
+    if (!f->seekable || !f->follow || f->fd < 0)
+        return 0;
+    int r = f->be ? 0 : set_backend(t, f, choose_backend(t, f));
+    if (r < 0)
+        return r;
+    r = f->be->ops->add_file(f->be->w, f->fd, f->id);
+    if ((r == -ENOSPC || r == -ENOMEM) && f->be == &t->inotify) {
+        handle_use_polling(t, f);
+        r = f->be == &t->poll ? f->be->ops->add_file(f->be->w, f->fd, f->id) : r;
+    }
+    if (r < 0)
+        return r;
+    f->wid = r;
+    return 0;
+}
+
+void handle_unwatch_file(atail *t, struct file *f)
+{
+    (void)t;
+    if (f->wid >= 0 && f->be && f->be->w)
+        f->be->ops->remove(f->be->w, f->wid, f->id);
+    f->wid = -1;
+}
+
+static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const char *name)
 {
     atail *t = ctx;
-    (void)what;
-    if (file_id == UINT32_MAX) { /* overflow: anything may have changed */
-        for (size_t i = 0; i < t->n_files; i++) {
-            t->files[i]->dirty = t->files[i]->fd >= 0;
-            enqueue(t, t->files[i]);
-        }
+    if (file_id == UINT32_MAX) { /* inotify overflow: anything may have changed */
+        for (size_t i = 0; i < t->n_files; i++)
+            on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL);
         return;
     }
     if (file_id >= t->n_files)
         return;
     struct file *f = t->files[file_id];
-    if (f->fd < 0)
+    if (f->end_reported)
         return;
-    f->dirty = true;
-    enqueue(t, f);
+    if (wid >= 0 && wid == f->wid) {
+        if (what & WATCH_DIR_GONE)
+            f->wid = -1; /* the kernel dropped the watch */
+        if (f->by_name && (what & (WATCH_ATTRIB | WATCH_GONE)))
+            f->recheck = true;
+    } else if (f->by_name) {
+        name_on_change(t, f, wid, what, name);
+        if (!(what & WATCH_ALL))
+            goto queue; /* a directory entry changed: the data did not */
+    }
+    f->dirty = f->fd >= 0 && (f->seekable || !f->epoll_ok);
+queue:
+    handle_enqueue(t, f);
 }
+
+/* ---- timers and the watched process ---------------------------------- */
+
+void handle_arm_timer(atail *t)
+{
+    uint64_t at = 0;
+    if (t->pid && t->pidfd < 0 && !t->pid_dead)
+        at = handle_now_ms() + PID_CHECK_MS;
+    for (size_t i = 0; t->n_waiting > 0 && i < t->n_files; i++) {
+        uint64_t d = t->files[i]->deadline_ms;
+        if (d && (!at || d < at))
+            at = d;
+    }
+    if (at == t->timer_at_ms)
+        return;
+    struct itimerspec its = {0};
+    its.it_value.tv_sec = (time_t)(at / 1000u);
+    its.it_value.tv_nsec = (long)(at % 1000u) * 1000000L;
+    if (timerfd_settime(t->timerfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+        t->timer_at_ms = at;
+}
+
+static void pid_died(atail *t)
+{
+    t->pid_dead = true;
+    /* Its last writes may not have been reported yet: look at everything. */
+    for (size_t i = 0; i < t->n_files; i++)
+        on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL);
+}
+
+static void on_timer(atail *t)
+{
+    uint64_t n;
+    if (read(t->timerfd, &n, sizeof n) < 0 && errno == EAGAIN)
+        return;
+    t->timer_at_ms = 0;
+    uint64_t now = handle_now_ms();
+    for (size_t i = 0; t->n_waiting > 0 && i < t->n_files; i++) {
+        struct file *f = t->files[i];
+        if (f->deadline_ms && f->deadline_ms <= now)
+            handle_enqueue(t, f);
+    }
+    if (t->pid && t->pidfd < 0 && !t->pid_dead && kill(t->pid, 0) < 0 && errno == ESRCH)
+        pid_died(t);
+    handle_arm_timer(t);
+}
+
+int atail_watch_pid(atail *t, int pid)
+{
+    if (!t || pid <= 0)
+        return -EINVAL;
+    if (t->pid)
+        return -EBUSY;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0 && errno == ESRCH)
+        return -ESRCH;
+    if (fd < 0 && kill(pid, 0) < 0 && errno == ESRCH)
+        return -ESRCH;
+    t->pid = pid;
+    if (fd >= 0) {
+        int r = epoll_add(t->epfd, fd, TAG_PID);
+        if (r < 0) {
+            close(fd);
+            t->pid = 0;
+            return r;
+        }
+        t->pidfd = fd;
+    }
+    handle_arm_timer(t);
+    return 0;
+}
+
+/* ---- the event loop ------------------------------------------------------ */
 
 /* Asks the epoll set what is ready, without waiting. */
 static int collect(atail *t)
@@ -235,14 +420,20 @@ static int collect(atail *t)
         return -errno;
     for (int i = 0; i < n; i++) {
         uint64_t tag = evs[i].data.u64;
-        if (tag == TAG_WATCH) {
-            int r = t->wops->dispatch(t->watch, on_watch, t);
+        struct backend *be = tag == TAG_INOTIFY ? &t->inotify : tag == TAG_POLL ? &t->poll : NULL;
+        if (be) {
+            int r = be->ops->dispatch(be->w, on_watch, t);
             if (r < 0)
                 return r;
+        } else if (tag == TAG_TIMER) {
+            on_timer(t);
+        } else if (tag == TAG_PID) {
+            epoll_ctl(t->epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
+            pid_died(t);
         } else if (tag >= TAG_FILE0 && tag - TAG_FILE0 < t->n_files) {
             struct file *f = t->files[tag - TAG_FILE0];
             f->dirty = true;
-            enqueue(t, f);
+            handle_enqueue(t, f);
         }
     }
     return 0;
@@ -251,12 +442,20 @@ static int collect(atail *t)
 /* Serves one file; on its END, releases what it holds. */
 static int serve(atail *t, struct file *f, struct atail_event *ev)
 {
-    int r = file_next(f, &t->cfg, ev);
-    if (r == 1 && ev->kind == ATAIL_EVENT_END) {
-        file_drop(t, f);
-        t->n_ended++;
+    if (f->recheck && !f->end_reported)
+        name_recheck(t, f);
+    for (;;) {
+        int r = file_next(f, &t->cfg, ev);
+        if (r == 1) {
+            if (ev->kind == ATAIL_EVENT_END) {
+                drop_file(t, f);
+                t->n_ended++;
+            }
+            return 1;
+        }
+        if (!f->by_name || f->end_reported || !name_settle(t, f))
+            return 0;
     }
-    return r;
 }
 
 /* Moves the catch-up position past files whose initial content is out,
@@ -268,8 +467,7 @@ static void advance_catchup(atail *t)
         if (!f->eof_reported && !f->end_reported)
             break;
         t->catchup++;
-        if (!f->end_reported)
-            enqueue(t, f);
+        handle_enqueue(t, f);
     }
 }
 
@@ -281,13 +479,12 @@ int atail_next(atail *t, struct atail_event *ev)
     for (;;) {
         if (t->catchup < t->n_files) {
             struct file *f = t->files[t->catchup];
-            int r = serve(t, f, ev);
-            if (r == 1) {
-                if (ev->kind == ATAIL_EVENT_EOF || ev->kind == ATAIL_EVENT_END)
-                    advance_catchup(t);
+            if (serve(t, f, ev) == 1) {
+                advance_catchup(t);
                 wake(t);
                 return 1;
             }
+            advance_catchup(t);
         }
         while (t->rq_len > 0) {
             struct file *f = t->files[t->runq[t->rq_head]];
@@ -299,7 +496,7 @@ int atail_next(atail *t, struct atail_event *ev)
             t->rq_head = (t->rq_head + 1) % t->rq_cap;
             t->rq_len--;
         }
-        if (t->n_ended == t->n_files) {
+        if (t->n_ended == t->n_files || (collected && t->pid_dead)) {
             unwake(t);
             return 0;
         }
@@ -324,6 +521,8 @@ int atail_wait(atail *t, int timeout_ms)
         return -errno;
     return r > 0 ? 1 : 0;
 }
+
+/* ---- adding files -------------------------------------------------------- */
 
 static int grow_tables(atail *t)
 {
@@ -356,73 +555,90 @@ static int grow_tables(atail *t)
  * seekable file, the epoll set for a stream. */
 static int arm(atail *t, struct file *f)
 {
-    if (!f->seekable) {
+    if (f->fd >= 0 && !f->seekable) {
         int r = epoll_add(t->epfd, f->fd, TAG_FILE0 + f->id);
         if (r == 0)
             f->epoll_ok = true;
         /* Devices epoll refuses (/dev/null, /dev/zero) never block. */
         return r == -EPERM ? 0 : r;
     }
-    if (!f->follow)
-        return 0;
-    int wid = t->wops->add(t->watch, f->fd, f->id);
-    if (wid < 0)
-        return wid;
-    f->wid = wid;
-    return 0;
+    return handle_watch_file(t, f);
 }
 
 static int add_file(atail *t, const char *path, int fd, uint64_t base,
                     const struct atail_follow_options *fo)
 {
-    struct atail_follow_options defaults;
-    atail_follow_options_init(&defaults);
-    if (!fo)
-        fo = &defaults;
     int r = grow_tables(t);
     struct file *f = calloc(1, sizeof *f);
     if (r < 0 || !f) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         free(f);
         return -ENOMEM;
     }
+    bool by_name = fo->follow == ATAIL_FOLLOW_NAME;
     r = file_init(f, (uint32_t)t->n_files, path, fd, fo->follow != ATAIL_FOLLOW_NONE);
+    if (r == 0 && (by_name || f->seekable))
+        r = set_backend(t, f, choose_backend(t, f));
+    if (r == 0 && by_name)
+        r = name_init(t, f, (fo->flags & ATAIL_FOLLOW_RETRY) != 0);
     if (r == 0)
         r = arm(t, f);
-    if (r == 0)
+    if (r == 0 && fd >= 0)
         r = file_start(f, fo, &t->cfg, f->seekable ? base : 0, t->scratch);
     if (r < 0) {
-        file_drop(t, f);
+        drop_file(t, f);
         file_free(f);
         return r;
     }
+    if (fd < 0)
+        f->eof_reported = true; /* a name waited for has no initial content */
     t->files[t->n_files++] = f;
+    advance_catchup(t);
     wake(t); /* its initial content is news */
     return (int)f->id;
 }
 
 static bool valid_follow_options(const struct atail_follow_options *fo)
 {
-    return !fo || ((unsigned)fo->start <= ATAIL_START_BYTE &&
-                   (unsigned)fo->follow <= ATAIL_FOLLOW_DESCRIPTOR);
+    return (unsigned)fo->start <= ATAIL_START_BYTE && (unsigned)fo->follow <= ATAIL_FOLLOW_NAME &&
+           !(fo->flags & ~ATAIL_FOLLOW_RETRY);
 }
 
 int atail_follow(atail *t, const char *path, const struct atail_follow_options *fo)
 {
-    if (!t || !path || !valid_follow_options(fo))
+    struct atail_follow_options defaults;
+    atail_follow_options_init(&defaults);
+    if (!fo)
+        fo = &defaults;
+    if (!t || !path || !*path || !valid_follow_options(fo))
         return -EINVAL;
     if (t->n_files >= INT32_MAX)
         return -EMFILE;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
+    if (fd < 0) {
+        int err = -errno;
+        bool wait = fo->follow == ATAIL_FOLLOW_NAME && (fo->flags & ATAIL_FOLLOW_RETRY);
+        if (!wait || err == -ENOMEM)
+            return err;
+        int id = add_file(t, path, -1, 0, fo);
+        if (id >= 0)
+            t->files[id]->error = t->files[id]->last_error = err;
+        return id;
+    }
     return add_file(t, path, fd, 0, fo);
 }
 
 int atail_follow_fd(atail *t, int fd, const char *name, const struct atail_follow_options *fo)
 {
+    struct atail_follow_options defaults;
+    atail_follow_options_init(&defaults);
+    if (!fo)
+        fo = &defaults;
     if (!t || fd < 0 || !name || !valid_follow_options(fo))
         return -EINVAL;
+    if (fo->follow == ATAIL_FOLLOW_NAME)
+        return -EINVAL; /* a descriptor has no name to follow */
     if (t->n_files >= INT32_MAX)
         return -EMFILE;
     int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);

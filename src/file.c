@@ -21,16 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow)
+/* Reads fd's identity and kind into f. */
+static int identify(struct file *f, int fd)
 {
-    f->id = id;
-    f->fd = fd;
-    f->wid = -1;
-    f->follow = follow;
-    f->hold = ATAIL_START_END;
-    f->path = strdup(path);
-    if (!f->path)
-        return -ENOMEM;
     struct stat st;
     if (fstat(fd, &st) < 0)
         return -errno;
@@ -39,6 +32,41 @@ int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow
     f->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
     f->dev = st.st_dev;
     f->ino = st.st_ino;
+    return 0;
+}
+
+int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow)
+{
+    f->id = id;
+    f->fd = fd;
+    f->wid = -1;
+    f->dir_wid = -1;
+    f->next_fd = -1;
+    f->follow = follow;
+    f->hold = ATAIL_START_END;
+    f->path = strdup(path);
+    if (!f->path)
+        return -ENOMEM;
+    return fd >= 0 ? identify(f, fd) : 0;
+}
+
+int file_switch(struct file *f, int fd)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = fd;
+    int r = identify(f, fd);
+    if (r < 0) {
+        close(fd);
+        f->fd = -1;
+        return r;
+    }
+    f->pos = 0;
+    f->head = f->tail = 0;
+    f->skip_lines = f->skip_bytes = 0;
+    f->hold = ATAIL_START_END;
+    f->at_eof = f->flush = f->truncated = false;
+    f->dirty = true;
     return 0;
 }
 
@@ -130,7 +158,10 @@ void file_release(struct file *f)
 void file_free(struct file *f)
 {
     file_release(f);
+    if (f->next_fd >= 0)
+        close(f->next_fd);
     free(f->path);
+    free(f->dir);
     free(f);
 }
 
@@ -321,7 +352,7 @@ static int deliver(struct file *f, const struct reader_config *cfg, struct atail
         f->head += cfg->max_line + (ends ? 1 : 0);
         return 1;
     }
-    if (f->closed) {
+    if (f->closed || f->flush) {
         set_data(ev, f, ATAIL_EVENT_LINE, avail, ATAIL_LINE_NO_DELIM);
         f->head = f->tail;
         return 1;
@@ -344,6 +375,13 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             f->truncated = false;
             return 1;
         }
+        if (f->notice) {
+            set_event(ev, f, f->notice);
+            ev->error = f->notice_error;
+            f->notice = 0;
+            f->notice_error = 0;
+            return 1;
+        }
         if (deliver(f, cfg, ev))
             return 1;
         if (f->at_eof && !f->eof_reported) {
@@ -358,7 +396,7 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             f->end_reported = true;
             return 1;
         }
-        if (!f->dirty)
+        if (!f->dirty || f->fd < 0)
             return 0;
         int r = fill(f, cfg);
         if (r < 0) {

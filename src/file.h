@@ -26,16 +26,19 @@ struct reader_config {
     size_t read_size;
 };
 
+struct backend;
+
 struct file {
     uint32_t id;
     char *path;
-    int fd;
-    int wid; /* watch id, or -1 */
+    int fd; /* -1 while a followed name waits for its file */
     bool seekable;
     bool follow;
     bool epoll_ok; /* a stream registered in the epoll set */
     dev_t dev;
     ino_t ino;
+    struct backend *be; /* where its watches live */
+    int wid;            /* watch on the open file, or -1 */
 
     /* Buffered bytes buf[head..tail) end at file offset `pos`. */
     char *buf;
@@ -51,16 +54,41 @@ struct file {
     bool at_eof;       /* the last read found the end */
     bool eof_reported; /* ATAIL_EVENT_EOF delivered */
     bool closed;       /* no more reads: finished, pipe closed, error */
+    bool flush;        /* deliver a partial last line now (before a switch) */
     bool end_reported; /* ATAIL_EVENT_END delivered */
     bool truncated;    /* ATAIL_EVENT_TRUNCATED to deliver */
     uint64_t truncated_at;
-    int error; /* ATAIL_EVENT_ERROR to deliver (negative errno) */
+    int error;                    /* ATAIL_EVENT_ERROR to deliver (negative errno) */
+    enum atail_event_kind notice; /* ROTATED, APPEARED or GONE to deliver */
+    int notice_error;
+
+    /* Following by name (name.c). */
+    bool by_name;
+    bool retry;
+    char *dir;            /* the directory holding the name */
+    const char *base;     /* the name's last component, inside path */
+    int dir_wid;          /* watch on dir, or on its nearest existing ancestor */
+    bool dir_is_parent;   /* dir_wid watches dir itself */
+    bool recheck;         /* the name may lead elsewhere: stat it */
+    int next_fd;          /* the file the name leads to now, read after this one */
+    bool name_missing;    /* the name leads nowhere (deleted, moved away) */
+    int name_error;       /* why (negative errno) */
+    bool draining;        /* final read of the old file before leaving it */
+    uint64_t deadline_ms; /* end of the grace period, 0 if none */
+    int last_error;       /* last error reported while waiting, to say it once */
 };
 
 /* Sets up f (zeroed by the caller) for the open descriptor fd, which f
- * owns from now on, even on failure. Checks its type: -EISDIR for a
- * directory. Returns 0 or a negative errno. */
+ * owns from now on, even on failure; fd may be -1 for a name still waited
+ * for. Checks its type: -EISDIR for a directory. Returns 0 or a negative
+ * errno. */
 int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow);
+
+/* Takes fd (owned from now on) as the file's new descriptor, to be read
+ * from offset 0: the name now leads to it. Buffered bytes are dropped, so
+ * deliver them first. Returns 0 or a negative errno (fd is then closed and
+ * f has no descriptor). */
+int file_switch(struct file *f, int fd);
 
 /* Sets where reading starts, reading backwards from the end for the last N
  * lines (through scratch, cfg->read_size bytes). `base` is the lowest offset

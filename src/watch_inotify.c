@@ -1,13 +1,13 @@
 /* watch_inotify.c - Linux inotify backend.
  *
- * Watches are added through /proc/self/fd/N so they name the very inode the
- * handle holds open, with no window in which the path could point elsewhere.
- * One inotify descriptor serves every file; it is drained until EAGAIN on
- * each dispatch (libuv does the same). */
+ * File watches are added through /proc/self/fd/N so they name the very inode
+ * the handle holds open, with no window in which the path could point
+ * elsewhere. Directory watches (for following by name) report entry changes
+ * with the entry's name. One inotify descriptor serves everything; it is
+ * drained until EAGAIN on each dispatch (as libuv does). */
 #include "watch.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,39 +15,29 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-/* Maps inotify watch descriptors to file ids. Watch descriptors are small
- * integers handed out increasingly by the kernel; a sparse array suffices.
- * Files open on one inode share its wd (`atail -f x x`): they are chained
- * through next_file, so an event reaches each of them. */
-struct watch {
-    int ifd;
-    uint32_t *wd_file; /* wd -> first file id + 1 (0: unused) */
-    size_t n_wd;
-    uint32_t *next_file; /* file id -> next file id + 1 on the same wd */
-    size_t n_files;
+/* The files interested in one watch descriptor. Files open on one inode, or
+ * in one directory, share its wd. */
+struct slot {
+    uint32_t *ids;
+    uint32_t n, cap;
 };
 
-/* Grows *arr (of *n zeroed uint32_t) so that index i exists. */
-static int grow(uint32_t **arr, size_t *n, size_t i)
-{
-    if (i < *n)
-        return 0;
-    size_t m = *n ? *n : 16;
-    while (m <= i)
-        m *= 2;
-    uint32_t *a = realloc(*arr, m * sizeof *a);
-    if (!a)
-        return -ENOMEM;
-    memset(a + *n, 0, (m - *n) * sizeof *a);
-    *arr = a;
-    *n = m;
-    return 0;
-}
+/* Watch descriptors are small integers handed out increasingly by the
+ * kernel: a sparse array indexed by wd suffices. */
+struct watch {
+    int ifd;
+    struct slot *slots;
+    size_t n_slots;
+};
 
 #define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+#define DIR_EVENTS                                                                                 \
+    (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |            \
+     IN_MOVE_SELF | IN_ONLYDIR)
 
-static int ino_create(struct watch **out, int epfd, uint64_t tag)
+static int ino_create(struct watch **out, int epfd, uint64_t tag, unsigned interval_ms)
 {
+    (void)interval_ms;
     struct watch *w = calloc(1, sizeof *w);
     if (!w)
         return -ENOMEM;
@@ -73,54 +63,119 @@ static void ino_destroy(struct watch *w)
     if (!w)
         return;
     close(w->ifd);
-    free(w->wd_file);
-    free(w->next_file);
+    for (size_t i = 0; i < w->n_slots; i++)
+        free(w->slots[i].ids);
+    free(w->slots);
     free(w);
 }
 
-static int ino_add(struct watch *w, int fd, uint32_t file_id)
+static int slot_add(struct watch *w, int wd, uint32_t file_id)
+{
+    if ((size_t)wd >= w->n_slots) {
+        size_t n = w->n_slots ? w->n_slots : 16;
+        while (n <= (size_t)wd)
+            n *= 2;
+        struct slot *s = realloc(w->slots, n * sizeof *s);
+        if (!s)
+            return -ENOMEM;
+        memset(s + w->n_slots, 0, (n - w->n_slots) * sizeof *s);
+        w->slots = s;
+        w->n_slots = n;
+    }
+    struct slot *s = &w->slots[wd];
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->ids[i] == file_id)
+            return wd;
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 1;
+        uint32_t *ids = realloc(s->ids, cap * sizeof *ids);
+        if (!ids)
+            return -ENOMEM;
+        s->ids = ids;
+        s->cap = cap;
+    }
+    s->ids[s->n++] = file_id;
+    return wd;
+}
+
+static int add_watch(struct watch *w, const char *path, uint32_t mask, uint32_t file_id)
+{
+    int wd = inotify_add_watch(w->ifd, path, mask);
+    if (wd < 0)
+        return -errno;
+    int r = slot_add(w, wd, file_id);
+    if (r < 0 && ((size_t)wd >= w->n_slots || w->slots[wd].n == 0))
+        inotify_rm_watch(w->ifd, wd);
+    return r;
+}
+
+static int ino_add_file(struct watch *w, int fd, uint32_t file_id)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int wd = inotify_add_watch(w->ifd, path, FILE_EVENTS);
-    if (wd < 0)
-        return -errno;
-    if (grow(&w->wd_file, &w->n_wd, (size_t)wd) < 0 ||
-        grow(&w->next_file, &w->n_files, file_id) < 0) {
-        if ((size_t)wd >= w->n_wd || !w->wd_file[wd])
-            inotify_rm_watch(w->ifd, wd);
-        return -ENOMEM;
-    }
-    w->next_file[file_id] = w->wd_file[wd];
-    w->wd_file[wd] = file_id + 1;
-    return wd;
+    return add_watch(w, path, FILE_EVENTS, file_id);
+}
+
+static int ino_add_dir(struct watch *w, const char *path, uint32_t file_id)
+{
+    return add_watch(w, path, DIR_EVENTS, file_id);
 }
 
 static void ino_remove(struct watch *w, int wid, uint32_t file_id)
 {
-    if (wid < 0 || (size_t)wid >= w->n_wd || file_id >= w->n_files)
+    if (wid < 0 || (size_t)wid >= w->n_slots)
         return;
-    uint32_t *link = &w->wd_file[wid];
-    while (*link && *link != file_id + 1)
-        link = &w->next_file[*link - 1];
-    if (!*link)
+    struct slot *s = &w->slots[wid];
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (s->ids[i] != file_id)
+            continue;
+        s->ids[i] = s->ids[--s->n];
+        if (s->n == 0) {
+            inotify_rm_watch(w->ifd, wid);
+            free(s->ids);
+            *s = (struct slot){0};
+        }
         return;
-    *link = w->next_file[file_id];
-    w->next_file[file_id] = 0;
-    if (!w->wd_file[wid])
-        inotify_rm_watch(w->ifd, wid);
+    }
 }
 
-static unsigned translate(uint32_t mask)
+static unsigned translate(const struct inotify_event *ie)
 {
+    uint32_t m = ie->mask;
+    if (ie->len > 0) /* an entry of a watched directory */
+        return WATCH_NAME;
     unsigned what = 0;
-    if (mask & IN_MODIFY)
+    if (m & IN_MODIFY)
         what |= WATCH_MODIFIED;
-    if (mask & IN_ATTRIB)
+    if (m & IN_ATTRIB)
         what |= WATCH_ATTRIB;
-    if (mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-        what |= WATCH_GONE;
+    if (m & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+        what |= (m & IN_ISDIR) ? WATCH_DIR_GONE : WATCH_GONE;
     return what;
+}
+
+static void report(struct watch *w, const struct inotify_event *ie, watch_cb *cb, void *ctx)
+{
+    if (ie->wd < 0 || (size_t)ie->wd >= w->n_slots)
+        return;
+    struct slot *s = &w->slots[ie->wd];
+    unsigned what = translate(ie);
+    /* IN_IGNORED: the kernel dropped the watch (its inode is gone). Whether
+     * it was a file or a directory watch, its users must re-arm. */
+    if (ie->mask & IN_IGNORED)
+        what = WATCH_GONE | WATCH_DIR_GONE;
+    const char *name = ie->len > 0 ? ie->name : NULL;
+    /* The callback may remove watches, including this one: iterate over a
+     * snapshot count and stop if the slot shrinks under us. */
+    for (uint32_t i = s->n; i-- > 0;) {
+        if (i >= s->n)
+            continue;
+        cb(ctx, s->ids[i], ie->wd, what, name);
+    }
+    if ((ie->mask & IN_IGNORED) && s->n == 0) {
+        free(s->ids);
+        *s = (struct slot){0};
+    }
 }
 
 static int ino_dispatch(struct watch *w, watch_cb *cb, void *ctx)
@@ -136,19 +191,10 @@ static int ino_dispatch(struct watch *w, watch_cb *cb, void *ctx)
         for (char *p = buf; p < buf + n;) {
             const struct inotify_event *ie = (const struct inotify_event *)p;
             p += sizeof *ie + ie->len;
-            if (ie->mask & IN_Q_OVERFLOW) {
-                cb(ctx, UINT32_MAX, WATCH_OVERFLOW);
-                continue;
-            }
-            if (ie->wd < 0 || (size_t)ie->wd >= w->n_wd || !w->wd_file[ie->wd])
-                continue;
-            unsigned what = translate(ie->mask);
-            if (ie->mask & IN_IGNORED)
-                what = WATCH_GONE;
-            for (uint32_t id = w->wd_file[ie->wd]; id; id = w->next_file[id - 1])
-                cb(ctx, id - 1, what);
-            if (ie->mask & IN_IGNORED)
-                w->wd_file[ie->wd] = 0;
+            if (ie->mask & IN_Q_OVERFLOW)
+                cb(ctx, UINT32_MAX, -1, WATCH_ALL, NULL);
+            else
+                report(w, ie, cb, ctx);
         }
     }
 }
@@ -157,7 +203,8 @@ const struct watch_ops watch_inotify_ops = {
     .name = "inotify",
     .create = ino_create,
     .destroy = ino_destroy,
-    .add = ino_add,
+    .add_file = ino_add_file,
+    .add_dir = ino_add_dir,
     .remove = ino_remove,
     .dispatch = ino_dispatch,
 };

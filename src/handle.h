@@ -1,0 +1,77 @@
+/* handle.h - the handle's insides, shared by atail.c (the public calls and
+ * the event loop) and name.c (following by name). Not installed. */
+#ifndef ATAIL_HANDLE_H
+#define ATAIL_HANDLE_H
+
+#include "atail.h"
+#include "file.h"
+#include "watch.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* epoll data tags: small constants, then files by id. */
+#define TAG_INOTIFY 0u
+#define TAG_POLL 1u
+#define TAG_WAKE 2u
+#define TAG_TIMER 3u
+#define TAG_PID 4u
+#define TAG_FILE0 8u
+
+/* One change-notification backend in use by the handle. */
+struct backend {
+    const struct watch_ops *ops;
+    struct watch *w; /* NULL until first needed */
+    uint64_t tag;
+};
+
+struct atail {
+    struct reader_config cfg;
+    unsigned flags;
+    unsigned poll_interval_ms;
+    unsigned rotate_grace_ms;
+    int epfd;
+    int wakefd;
+    bool woken; /* wakefd holds a count: atail_fd() polls readable */
+    int timerfd;
+    uint64_t timer_at_ms; /* when timerfd fires, 0 when disarmed */
+    struct backend inotify;
+    struct backend poll;
+
+    struct file **files;
+    size_t n_files, cap_files;
+    size_t n_ended;   /* files whose END event has been returned */
+    size_t catchup;   /* first file whose initial content is not delivered */
+    size_t n_waiting; /* files with a grace deadline */
+
+    uint32_t *runq; /* ring of file ids that may have events */
+    bool *queued;   /* by file id */
+    size_t rq_head, rq_len, rq_cap;
+
+    int pidfd;     /* atail_watch_pid(): a pidfd, or -1 */
+    int pid;       /* the process watched, 0 if none */
+    bool pid_dead; /* it died: finish once everything is delivered */
+
+    char *scratch; /* cfg.read_size bytes for backward reading */
+};
+
+/* atail.c */
+uint64_t handle_now_ms(void);
+void handle_enqueue(atail *t, struct file *f);
+void handle_arm_timer(atail *t);
+int handle_watch_file(atail *t, struct file *f);
+void handle_unwatch_file(atail *t, struct file *f);
+void handle_use_polling(atail *t, struct file *f);
+
+/* name.c: following by name. */
+int name_init(atail *t, struct file *f, bool retry);
+void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name);
+void name_recheck(atail *t, struct file *f);
+/* Called when f has nothing to deliver: leaves a drained old file for the
+ * one its name leads to now, or gives it up when its name is gone. Returns
+ * true when f may have events again. */
+bool name_settle(atail *t, struct file *f);
+void name_release(atail *t, struct file *f);
+
+#endif
