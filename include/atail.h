@@ -61,9 +61,9 @@ extern "C" {
 /* Default longest line delivered whole in line mode; longer lines come in
  * pieces flagged ATAIL_LINE_CUT. Memory per file stays below about this
  * plus the read size. */
-#define ATAIL_DEFAULT_MAX_LINE (1024u * 1024u)
+#define ATAIL_DEFAULT_MAX_LINE ((size_t)1024 * 1024)
 /* Default size of one read() from a file. */
-#define ATAIL_DEFAULT_READ_SIZE (128u * 1024u)
+#define ATAIL_DEFAULT_READ_SIZE ((size_t)128 * 1024)
 
 typedef struct atail atail;
 

@@ -529,7 +529,7 @@ static int grow_tables(atail *t)
     if (t->n_files < t->cap_files)
         return 0;
     size_t cap = t->cap_files ? t->cap_files * 2 : 8;
-    struct file **files = realloc(t->files, cap * sizeof *files);
+    struct file **files = realloc(t->files, cap * sizeof(struct file *));
     if (!files)
         return -ENOMEM;
     t->files = files;

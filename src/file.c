@@ -89,7 +89,7 @@ static int file_size(const struct file *f, uint64_t *size)
 static int start_seekable(struct file *f, const struct atail_follow_options *fo,
                           const struct reader_config *cfg, uint64_t base, char *scratch)
 {
-    uint64_t size;
+    uint64_t size = 0;
     int r = file_size(f, &size);
     if (r < 0)
         return r;
@@ -222,7 +222,7 @@ static void finish(struct file *f)
  * read? Then reading starts over at 0 (tail's "file truncated"). */
 static int check_truncated(struct file *f)
 {
-    uint64_t size;
+    uint64_t size = 0;
     int r = file_size(f, &size);
     if (r < 0)
         return r;

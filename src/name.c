@@ -44,7 +44,7 @@ static bool up(char *p)
         return false;
     char *slash = strrchr(p, '/');
     if (!slash)
-        strcpy(p, ".");
+        memcpy(p, ".", 2); /* p holds at least 2 bytes: it was not "." */
     else if (slash == p)
         p[1] = '\0';
     else
