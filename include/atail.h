@@ -83,14 +83,19 @@ typedef struct atail atail;
  * which a rotated file is still read (see ATAIL_EVENT_ROTATED). */
 #define ATAIL_DEFAULT_POLL_INTERVAL_MS 1000u
 #define ATAIL_DEFAULT_ROTATE_GRACE_MS 2000u
+#define ATAIL_DEFAULT_STATE_INTERVAL_MS 1000u
 
 struct atail_options {
-    unsigned flags;            /* ATAIL_OPEN_* bits; 0 by default */
-    int delimiter;             /* line delimiter byte: '\n' (default) or '\0' */
-    size_t max_line;           /* see ATAIL_DEFAULT_MAX_LINE; must be >= 1 */
-    size_t read_size;          /* bytes per read(); ATAIL_DEFAULT_READ_SIZE */
-    unsigned poll_interval_ms; /* polling period, >= 1 */
-    unsigned rotate_grace_ms;  /* see ATAIL_EVENT_ROTATED */
+    unsigned flags;             /* ATAIL_OPEN_* bits; 0 by default */
+    int delimiter;              /* line delimiter byte: '\n' (default) or '\0' */
+    size_t max_line;            /* see ATAIL_DEFAULT_MAX_LINE; must be >= 1 */
+    size_t read_size;           /* bytes per read(); ATAIL_DEFAULT_READ_SIZE */
+    unsigned poll_interval_ms;  /* polling period, >= 1 */
+    unsigned rotate_grace_ms;   /* see ATAIL_EVENT_ROTATED */
+    const char *state_path;     /* checkpoint file (see atail_commit()), or
+                                   NULL for none; copied */
+    unsigned state_interval_ms; /* save committed positions at most this
+                                   often; 0: at every atail_commit() */
 };
 
 /* Fills *opt with the defaults. Always call it before setting fields, so
@@ -102,7 +107,10 @@ ATAIL_EXPORT void atail_options_init(struct atail_options *opt);
 /* Creates a handle. opt may be NULL for the defaults; it is copied.
  * Returns 0 and sets *out, or a negative errno (*out is then NULL):
  * -EINVAL for bad options, -ENOMEM, -EMFILE and the like from epoll,
- * inotify or eventfd creation. */
+ * inotify or eventfd creation; with a state_path, -EBUSY when another
+ * handle (in any process) uses that state file, -EBADMSG when the file is
+ * damaged or not a state file, or the errno of reading it. A missing state
+ * file is an empty state. */
 ATAIL_EXPORT int atail_open(atail **out, const struct atail_options *opt);
 
 /* Releases every descriptor, watch and buffer of the handle. Accepts NULL.
@@ -209,7 +217,7 @@ enum atail_event_kind {
 
 struct atail_event {
     enum atail_event_kind kind;
-    int file;         /* id returned by atail_follow() */
+    int file;         /* id returned by atail_follow(); -1 for the state file */
     const char *path; /* as given to atail_follow(); borrowed */
     const char *data; /* LINE and DATA; borrowed, not NUL-terminated */
     size_t len;
@@ -236,6 +244,30 @@ ATAIL_EXPORT int atail_next(atail *t, struct atail_event *ev);
  * (-1: no limit). Returns 1 when ready, 0 on timeout, -EINTR when a signal
  * arrived, or another negative errno. */
 ATAIL_EXPORT int atail_wait(atail *t, int timeout_ms);
+
+/* ---- Checkpoints ----------------------------------------------------------- */
+
+/* Declares that every event returned so far has been processed (written
+ * out, say): with a state_path, each file's position just past its last
+ * delivered byte is recorded, and saved to the state file (atomically:
+ * temporary file, fsync, rename, fsync of the directory) at most every
+ * state_interval_ms, after a rotation, and at atail_close(). On the next
+ * atail_open() with the same state_path, atail_follow() of the same path
+ * resumes there, whatever its start option says: in the same file if it
+ * is unchanged, in its rotated sibling (following by name) if the name now
+ * leads to another file, or from offset 0 if the file was rewritten,
+ * truncated or replaced. Delivery is at-least-once: what was delivered
+ * after the last save may be delivered again after a crash; nothing is
+ * skipped. Cheap enough to call after every write. Returns 0, or the
+ * negative errno of a save made now (the positions stay recorded and the
+ * save is retried). Without a state_path it does nothing and returns 0. */
+ATAIL_EXPORT int atail_commit(atail *t);
+
+/* Saves the committed positions now. Returns 0 or a negative errno
+ * (-ENOSPC: disk full; the previous state file is intact). A failed
+ * periodic save is reported by an ATAIL_EVENT_ERROR with file -1 and the
+ * state file's path. */
+ATAIL_EXPORT int atail_save(atail *t);
 
 /* Ends following when process pid has exited, once everything written
  * before its death has been delivered: atail_next() then returns 0. Uses a

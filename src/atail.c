@@ -43,6 +43,7 @@ void atail_options_init(struct atail_options *opt)
     opt->read_size = ATAIL_DEFAULT_READ_SIZE;
     opt->poll_interval_ms = ATAIL_DEFAULT_POLL_INTERVAL_MS;
     opt->rotate_grace_ms = ATAIL_DEFAULT_ROTATE_GRACE_MS;
+    opt->state_interval_ms = ATAIL_DEFAULT_STATE_INTERVAL_MS;
 }
 
 void atail_follow_options_init(struct atail_follow_options *fo)
@@ -83,7 +84,8 @@ int atail_open(atail **out, const struct atail_options *opt)
     atail *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
-    t->epfd = t->wakefd = t->timerfd = t->pidfd = -1;
+    t->epfd = t->wakefd = t->timerfd = t->pidfd = t->state_lock = -1;
+    t->state_interval_ms = opt->state_interval_ms;
     t->flags = opt->flags;
     t->poll_interval_ms = opt->poll_interval_ms;
     t->rotate_grace_ms = opt->rotate_grace_ms;
@@ -109,6 +111,8 @@ int atail_open(atail **out, const struct atail_options *opt)
     r = epoll_add(t->epfd, t->wakefd, TAG_WAKE);
     if (r == 0)
         r = epoll_add(t->epfd, t->timerfd, TAG_TIMER);
+    if (r == 0 && opt->state_path)
+        r = state_open(t, opt->state_path);
     if (r < 0)
         goto fail;
     *out = t;
@@ -135,6 +139,7 @@ atail *atail_close(atail *t)
 {
     if (!t)
         return NULL;
+    state_close(t);
     for (size_t i = 0; i < t->n_files; i++) {
         drop_file(t, t->files[i]);
         file_free(t->files[i]);
@@ -339,9 +344,12 @@ queue:
 
 void handle_arm_timer(atail *t)
 {
-    uint64_t at = 0;
-    if (t->pid && t->pidfd < 0 && !t->pid_dead)
-        at = handle_now_ms() + PID_CHECK_MS;
+    uint64_t at = t->save_at_ms;
+    if (t->pid && t->pidfd < 0 && !t->pid_dead) {
+        uint64_t p = handle_now_ms() + PID_CHECK_MS;
+        if (!at || p < at)
+            at = p;
+    }
     for (size_t i = 0; t->n_waiting > 0 && i < t->n_files; i++) {
         uint64_t d = t->files[i]->deadline_ms;
         if (d && (!at || d < at))
@@ -378,6 +386,7 @@ static void on_timer(atail *t)
     }
     if (t->pid && t->pidfd < 0 && !t->pid_dead && kill(t->pid, 0) < 0 && errno == ESRCH)
         pid_died(t);
+    state_on_timer(t, now);
     handle_arm_timer(t);
 }
 
@@ -447,7 +456,11 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
     for (;;) {
         int r = file_next(f, &t->cfg, ev);
         if (r == 1) {
-            if (ev->kind == ATAIL_EVENT_END) {
+            if (ev->kind == ATAIL_EVENT_LINE || ev->kind == ATAIL_EVENT_DATA)
+                state_delivered(t, f);
+            else if (ev->kind == ATAIL_EVENT_ROTATED)
+                t->save_soon = true;
+            else if (ev->kind == ATAIL_EVENT_END) {
                 drop_file(t, f);
                 t->n_ended++;
             }
@@ -477,6 +490,15 @@ int atail_next(atail *t, struct atail_event *ev)
         return -EINVAL;
     bool collected = false;
     for (;;) {
+        if (t->save_error) {
+            *ev = (struct atail_event){.kind = ATAIL_EVENT_ERROR,
+                                       .file = -1,
+                                       .path = t->state_path,
+                                       .error = t->save_error};
+            t->save_error = 0;
+            wake(t);
+            return 1;
+        }
         if (t->catchup < t->n_files) {
             struct file *f = t->files[t->catchup];
             if (serve(t, f, ev) == 1) {
@@ -582,9 +604,12 @@ static int add_file(atail *t, const char *path, int fd, uint64_t base,
         r = set_backend(t, f, choose_backend(t, f));
     if (r == 0 && by_name)
         r = name_init(t, f, (fo->flags & ATAIL_FOLLOW_RETRY) != 0);
+    int resumed = r == 0 ? state_resume(t, f) : 0;
+    if (resumed < 0)
+        r = resumed;
     if (r == 0)
         r = arm(t, f);
-    if (r == 0 && fd >= 0)
+    if (r == 0 && fd >= 0 && !resumed)
         r = file_start(f, fo, &t->cfg, f->seekable ? base : 0, t->scratch);
     if (r < 0) {
         drop_file(t, f);
@@ -646,6 +671,16 @@ int atail_follow_fd(atail *t, int fd, const char *name, const struct atail_follo
         return -errno;
     off_t cur = lseek(dup, 0, SEEK_CUR);
     return add_file(t, name, dup, cur > 0 ? (uint64_t)cur : 0, fo);
+}
+
+int atail_commit(atail *t)
+{
+    return t ? state_commit(t) : -EINVAL;
+}
+
+int atail_save(atail *t)
+{
+    return t ? state_save(t) : -EINVAL;
 }
 
 const char *atail_strerror(int err)

@@ -13,6 +13,7 @@
 #define ATAIL_FILE_H
 
 #include "atail.h"
+#include "checkpoint.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,6 +77,11 @@ struct file {
     bool draining;        /* final read of the old file before leaving it */
     uint64_t deadline_ms; /* end of the grace period, 0 if none */
     int last_error;       /* last error reported while waiting, to say it once */
+
+    /* Checkpoints (state.c). */
+    bool uncommitted;       /* delivered data since the last atail_commit() */
+    bool mark_unsaved;      /* `mark` changed since the last save */
+    struct ckpt_entry mark; /* the committed position (path unused) */
 };
 
 /* Sets up f (zeroed by the caller) for the open descriptor fd, which f

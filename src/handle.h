@@ -54,6 +54,18 @@ struct atail {
     bool pid_dead; /* it died: finish once everything is delivered */
 
     char *scratch; /* cfg.read_size bytes for backward reading */
+
+    /* Checkpoints (state.c). */
+    char *state_path; /* NULL: no state file */
+    int state_lock;   /* descriptor holding the lock on state_path.lock */
+    unsigned state_interval_ms;
+    struct ckpt state; /* what was loaded, updated by commits */
+    uint32_t *touched; /* ids of files delivered since the last commit */
+    size_t n_touched, cap_touched;
+    bool state_unsaved;  /* commits not yet saved */
+    bool save_soon;      /* a rotation happened: save at the next commit */
+    uint64_t save_at_ms; /* periodic save deadline, 0 if none */
+    int save_error;      /* a failed periodic save, to report as an event */
 };
 
 /* atail.c */
@@ -73,5 +85,21 @@ void name_recheck(atail *t, struct file *f);
  * true when f may have events again. */
 bool name_settle(atail *t, struct file *f);
 void name_release(atail *t, struct file *f);
+/* f is to be read to its end, then next_fd (owned from now on) from 0. */
+void name_expect(atail *t, struct file *f, int next_fd);
+
+/* state.c: checkpoints. */
+int state_open(atail *t, const char *path);
+void state_close(atail *t);
+/* Decides where f starts from the state file; returns 1 when it did (the
+ * start options are then ignored), 0 when f has no usable entry, or a
+ * negative errno. */
+int state_resume(atail *t, struct file *f);
+/* Notes that f delivered data up to its current position. */
+int state_delivered(atail *t, struct file *f);
+int state_commit(atail *t);
+int state_save(atail *t);
+/* The periodic save deadline passed. */
+void state_on_timer(atail *t, uint64_t now);
 
 #endif

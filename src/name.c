@@ -212,6 +212,12 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
     f->recheck = true;
 }
 
+void name_expect(atail *t, struct file *f, int next_fd)
+{
+    f->next_fd = next_fd;
+    start_grace(t, f);
+}
+
 bool name_settle(atail *t, struct file *f)
 {
     if (f->next_fd < 0 && !f->name_missing)
