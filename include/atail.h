@@ -179,6 +179,22 @@ ATAIL_EXPORT int atail_follow(atail *t, const char *path, const struct atail_fol
 ATAIL_EXPORT int atail_follow_fd(atail *t, int fd, const char *name,
                                  const struct atail_follow_options *fo);
 
+/* Follows every regular file whose name matches `pattern`, now and whenever
+ * one appears later (like a shell pattern: /var/log/app/ *.log without the
+ * space). Wildcards (fnmatch(3))
+ * are allowed in the last path component only. Files present now are added
+ * in name order with fo's start position; files that appear later are read
+ * from their start and announced by ATAIL_EVENT_APPEARED; with
+ * ATAIL_FOLLOW_NAME a deleted file is dropped once read (no retry), and
+ * followed again if its name returns. A name that leads to a file already
+ * being read (a rotated file matching the pattern) is not followed twice.
+ * exclude: NULL-terminated fnmatch patterns for names to leave out, or NULL.
+ * fo->follow must be ATAIL_FOLLOW_NAME or ATAIL_FOLLOW_NONE (only the
+ * current matches). Returns the number of files added now (>= 0), or a
+ * negative errno (-ENOENT: the directory does not exist; -EINVAL). */
+ATAIL_EXPORT int atail_follow_glob(atail *t, const char *pattern, const char *const *exclude,
+                                   const struct atail_follow_options *fo);
+
 /* ---- Events (C's `async for`) ------------------------------------------ */
 
 enum atail_event_kind {

@@ -140,6 +140,7 @@ atail *atail_close(atail *t)
     if (!t)
         return NULL;
     state_close(t);
+    glob_free_all(t);
     for (size_t i = 0; i < t->n_files; i++) {
         drop_file(t, t->files[i]);
         file_free(t->files[i]);
@@ -266,6 +267,22 @@ static int set_backend(atail *t, struct file *f, struct backend *be)
     return r;
 }
 
+int handle_set_backend(atail *t, struct backend **be, const char *dir)
+{
+    struct backend *want = &t->inotify;
+    struct statfs sfs;
+    if ((t->flags & ATAIL_OPEN_POLL) || (statfs(dir, &sfs) == 0 && is_remote_fs((long)sfs.f_type)))
+        want = &t->poll;
+    int r = ensure_backend(t, want);
+    if (r < 0 && want == &t->inotify) {
+        want = &t->poll;
+        r = ensure_backend(t, want);
+    }
+    if (r == 0)
+        *be = want;
+    return r;
+}
+
 void handle_use_polling(atail *t, struct file *f)
 {
     int fwid = f->wid;
@@ -318,6 +335,12 @@ static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const 
     if (file_id == UINT32_MAX) { /* inotify overflow: anything may have changed */
         for (size_t i = 0; i < t->n_files; i++)
             on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL);
+        for (size_t i = 0; i < t->n_globs; i++)
+            glob_on_change(t, GLOB_ID_BIT | (uint32_t)i, WATCH_ALL, NULL);
+        return;
+    }
+    if (file_id & GLOB_ID_BIT) {
+        glob_on_change(t, file_id, what, name);
         return;
     }
     if (file_id >= t->n_files)
@@ -445,6 +468,7 @@ static int collect(atail *t)
             handle_enqueue(t, f);
         }
     }
+    glob_rescan_pending(t);
     return 0;
 }
 
@@ -462,6 +486,7 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
                 t->save_soon = true;
             else if (ev->kind == ATAIL_EVENT_END) {
                 drop_file(t, f);
+                glob_file_ended(t, f);
                 t->n_ended++;
             }
             return 1;
@@ -518,7 +543,7 @@ int atail_next(atail *t, struct atail_event *ev)
             t->rq_head = (t->rq_head + 1) % t->rq_cap;
             t->rq_len--;
         }
-        if (t->n_ended == t->n_files || (collected && t->pid_dead)) {
+        if ((t->n_ended == t->n_files && t->n_globs == 0) || (collected && t->pid_dead)) {
             unwake(t);
             return 0;
         }
@@ -630,14 +655,8 @@ static bool valid_follow_options(const struct atail_follow_options *fo)
            !(fo->flags & ~ATAIL_FOLLOW_RETRY);
 }
 
-int atail_follow(atail *t, const char *path, const struct atail_follow_options *fo)
+int handle_add_path(atail *t, const char *path, const struct atail_follow_options *fo)
 {
-    struct atail_follow_options defaults;
-    atail_follow_options_init(&defaults);
-    if (!fo)
-        fo = &defaults;
-    if (!t || !path || !*path || !valid_follow_options(fo))
-        return -EINVAL;
     if (t->n_files >= INT32_MAX)
         return -EMFILE;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -652,6 +671,17 @@ int atail_follow(atail *t, const char *path, const struct atail_follow_options *
         return id;
     }
     return add_file(t, path, fd, 0, fo);
+}
+
+int atail_follow(atail *t, const char *path, const struct atail_follow_options *fo)
+{
+    struct atail_follow_options defaults;
+    atail_follow_options_init(&defaults);
+    if (!fo)
+        fo = &defaults;
+    if (!t || !path || !*path || !valid_follow_options(fo))
+        return -EINVAL;
+    return handle_add_path(t, path, fo);
 }
 
 int atail_follow_fd(atail *t, int fd, const char *name, const struct atail_follow_options *fo)

@@ -79,6 +79,7 @@ struct file {
     int last_error;       /* last error reported while waiting, to say it once */
 
     /* Checkpoints (state.c). */
+    uint32_t glob;          /* index + 1 of the glob that added it, or 0 */
     bool uncommitted;       /* delivered data since the last atail_commit() */
     bool mark_unsaved;      /* `mark` changed since the last save */
     struct ckpt_entry mark; /* the committed position (path unused) */

@@ -5,6 +5,7 @@
 
 #include "atail.h"
 #include "file.h"
+#include "strset.h"
 #include "watch.h"
 
 #include <stdbool.h>
@@ -18,6 +19,22 @@
 #define TAG_TIMER 3u
 #define TAG_PID 4u
 #define TAG_FILE0 8u
+
+/* Watch ids with this bit are globs (glob.c), not files. */
+#define GLOB_ID_BIT 0x80000000u
+
+/* A pattern whose matches are followed, now and when they appear. */
+struct glob_watch {
+    char *dir;                      /* the literal directory part */
+    char *pattern;                  /* fnmatch(3) pattern for names in dir */
+    char **exclude;                 /* NULL-terminated fnmatch patterns, or NULL */
+    struct atail_follow_options fo; /* for files that appear later */
+    struct backend *be;
+    int wid;
+    bool rescan;           /* dir changed: look for new matches */
+    struct strset names;   /* names followed now (live files) */
+    struct strset skipped; /* names leading to a file read under another name */
+};
 
 /* One change-notification backend in use by the handle. */
 struct backend {
@@ -66,9 +83,15 @@ struct atail {
     bool save_soon;      /* a rotation happened: save at the next commit */
     uint64_t save_at_ms; /* periodic save deadline, 0 if none */
     int save_error;      /* a failed periodic save, to report as an event */
+
+    struct glob_watch **globs;
+    size_t n_globs;
+    bool globs_pending; /* some glob wants a rescan */
 };
 
 /* atail.c */
+int handle_add_path(atail *t, const char *path, const struct atail_follow_options *fo);
+int handle_set_backend(atail *t, struct backend **be, const char *dir);
 uint64_t handle_now_ms(void);
 void handle_enqueue(atail *t, struct file *f);
 void handle_arm_timer(atail *t);
@@ -101,5 +124,11 @@ int state_commit(atail *t);
 int state_save(atail *t);
 /* The periodic save deadline passed. */
 void state_on_timer(atail *t, uint64_t now);
+
+/* glob.c: globs. */
+void glob_on_change(atail *t, uint32_t glob_id, unsigned what, const char *name);
+void glob_rescan_pending(atail *t);
+void glob_file_ended(atail *t, struct file *f);
+void glob_free_all(atail *t);
 
 #endif

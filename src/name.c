@@ -196,11 +196,7 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
         return;
     if (what & (WATCH_DIR_GONE | WATCH_GONE)) {
         /* The directory went away (or its watch did): watch what exists. */
-        if (what & WATCH_DIR_GONE)
-            f->dir_wid = -1;
-        else
-            remove_dir_watch(f);
-        f->dir_is_parent = false;
+        remove_dir_watch(f);
         arm_dir(t, f);
         f->recheck = true;
         return;

@@ -156,25 +156,25 @@ static unsigned translate(const struct inotify_event *ie)
 
 static void report(struct watch *w, const struct inotify_event *ie, watch_cb *cb, void *ctx)
 {
-    if (ie->wd < 0 || (size_t)ie->wd >= w->n_slots)
+    size_t wd = (size_t)ie->wd;
+    if (ie->wd < 0 || wd >= w->n_slots)
         return;
-    struct slot *s = &w->slots[ie->wd];
     unsigned what = translate(ie);
     /* IN_IGNORED: the kernel dropped the watch (its inode is gone). Whether
      * it was a file or a directory watch, its users must re-arm. */
     if (ie->mask & IN_IGNORED)
         what = WATCH_GONE | WATCH_DIR_GONE;
     const char *name = ie->len > 0 ? ie->name : NULL;
-    /* The callback may remove watches, including this one: iterate over a
-     * snapshot count and stop if the slot shrinks under us. */
-    for (uint32_t i = s->n; i-- > 0;) {
-        if (i >= s->n)
+    /* Callbacks may add and remove watches, which moves w->slots and this
+     * slot's ids: index afresh on every step, from the end. */
+    for (uint32_t i = w->slots[wd].n; i-- > 0;) {
+        if (i >= w->slots[wd].n)
             continue;
-        cb(ctx, s->ids[i], ie->wd, what, name);
+        cb(ctx, w->slots[wd].ids[i], ie->wd, what, name);
     }
-    if ((ie->mask & IN_IGNORED) && s->n == 0) {
-        free(s->ids);
-        *s = (struct slot){0};
+    if (ie->mask & IN_IGNORED) { /* the watch is gone for everyone */
+        free(w->slots[wd].ids);
+        w->slots[wd] = (struct slot){0};
     }
 }
 

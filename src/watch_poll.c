@@ -15,13 +15,21 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+/* Registrations per id: a file and its directory count twice. Ids with the
+ * top bit set (the handle's globs) are a second, small namespace. */
+struct refs {
+    uint32_t *n;
+    size_t len;
+};
+
 struct watch {
     int tfd;
     unsigned interval_ms;
-    uint32_t *refs; /* by file id: registrations (a file and its directory) */
-    size_t n_refs;
-    size_t users; /* file ids with refs > 0 */
+    struct refs refs[2]; /* by the id's top bit, indexed by its other bits */
+    size_t users;        /* ids with registrations */
 };
+
+#define TOP_BIT 0x80000000u
 
 static int arm(struct watch *w, bool on)
 {
@@ -58,24 +66,37 @@ static void poll_destroy(struct watch *w)
     if (!w)
         return;
     close(w->tfd);
-    free(w->refs);
+    free(w->refs[0].n);
+    free(w->refs[1].n);
     free(w);
+}
+
+static uint32_t *slot(struct watch *w, uint32_t id, bool grow)
+{
+    struct refs *r = &w->refs[id >> 31];
+    size_t i = id & ~TOP_BIT;
+    if (i >= r->len) {
+        if (!grow)
+            return NULL;
+        size_t n = r->len ? r->len : 16;
+        while (n <= i)
+            n *= 2;
+        uint32_t *a = realloc(r->n, n * sizeof *a);
+        if (!a)
+            return NULL;
+        memset(a + r->len, 0, (n - r->len) * sizeof *a);
+        r->n = a;
+        r->len = n;
+    }
+    return &r->n[i];
 }
 
 static int ref(struct watch *w, uint32_t file_id)
 {
-    if (file_id >= w->n_refs) {
-        size_t n = w->n_refs ? w->n_refs : 16;
-        while (n <= file_id)
-            n *= 2;
-        uint32_t *r = realloc(w->refs, n * sizeof *r);
-        if (!r)
-            return -ENOMEM;
-        memset(r + w->n_refs, 0, (n - w->n_refs) * sizeof *r);
-        w->refs = r;
-        w->n_refs = n;
-    }
-    if (w->refs[file_id]++ == 0 && w->users++ == 0) {
+    uint32_t *n = slot(w, file_id, true);
+    if (!n)
+        return -ENOMEM;
+    if ((*n)++ == 0 && w->users++ == 0) {
         int r = arm(w, true);
         if (r < 0)
             return r;
@@ -97,9 +118,10 @@ static int poll_add_dir(struct watch *w, const char *path, uint32_t file_id)
 
 static void poll_remove(struct watch *w, int wid, uint32_t file_id)
 {
-    if (wid < 0 || file_id >= w->n_refs || w->refs[file_id] == 0)
+    uint32_t *n = slot(w, file_id, false);
+    if (wid < 0 || !n || *n == 0)
         return;
-    if (--w->refs[file_id] == 0 && --w->users == 0)
+    if (--*n == 0 && --w->users == 0)
         arm(w, false);
 }
 
@@ -108,9 +130,10 @@ static int poll_dispatch(struct watch *w, watch_cb *cb, void *ctx)
     uint64_t ticks;
     if (read(w->tfd, &ticks, sizeof ticks) < 0)
         return errno == EAGAIN ? 0 : -errno;
-    for (size_t id = 0; id < w->n_refs; id++)
-        if (w->refs[id])
-            cb(ctx, (uint32_t)id, -1, WATCH_ALL, NULL);
+    for (uint32_t top = 0; top < 2; top++)
+        for (size_t i = 0; i < w->refs[top].len; i++)
+            if (w->refs[top].n[i])
+                cb(ctx, (uint32_t)i | (top << 31), -1, WATCH_ALL, NULL);
     return 0;
 }
 
