@@ -351,6 +351,7 @@ Test(follow, cleanup_attribute_closes)
     int before = count_fds();
     {
         ATAIL_CLEANUP atail *t = open_handle(0, 0);
+        cr_assert_geq(atail_fd(t), 0);
         cr_assert_gt(count_fds(), before);
     }
     cr_assert_eq(count_fds(), before);
