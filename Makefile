@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 CMAKE ?= cmake
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all demo check check-fast test-deps install clean format lint
+.PHONY: all demo demo-py check check-fast test-deps install clean format lint bench fuzz
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -18,6 +18,14 @@ $(BUILD)/Makefile:
 
 demo: all
 	$(CMAKE) --build $(BUILD) --target demo
+
+demo-py: all
+	mkdir -p $(BUILD)/demo && cd $(BUILD)/demo && \
+	  PYTHONPATH=$(CURDIR)/$(BUILD)/python ATAIL_LOG_WRITER=$(CURDIR)/$(BUILD)/log_writer \
+	  python3 $(CURDIR)/examples/async_tail.py
+
+bench: all
+	bench/run.sh
 
 test-deps:
 	scripts/install-test-deps.sh

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -472,6 +473,29 @@ static int collect(atail *t)
     return 0;
 }
 
+/* A followed FIFO's writers all left: open it again, so the next writer's
+ * data is read (tail -f does the same). Until a writer comes, the new
+ * descriptor polls neither readable nor hung up. */
+static void reopen_fifo(atail *t, struct file *f)
+{
+    f->reopen_now = false;
+    /* Open before closing: while one reader holds the FIFO, what a writer
+     * wrote in between stays in it. */
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    epoll_ctl(t->epfd, EPOLL_CTL_DEL, f->fd, NULL);
+    close(f->fd);
+    f->epoll_ok = false;
+    f->fd = fd;
+    int r = fd < 0 ? -errno : epoll_add(t->epfd, fd, TAG_FILE0 + f->id);
+    if (r == 0) {
+        f->epoll_ok = true;
+        return;
+    }
+    f->error = r;
+    f->closed = true;
+    handle_enqueue(t, f);
+}
+
 /* Serves one file; on its END, releases what it holds. */
 static int serve(atail *t, struct file *f, struct atail_event *ev)
 {
@@ -491,6 +515,8 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
             }
             return 1;
         }
+        if (f->reopen_now && f->fd >= 0)
+            reopen_fifo(t, f);
         if (!f->by_name || f->end_reported || !name_settle(t, f))
             return 0;
     }
@@ -670,7 +696,11 @@ int handle_add_path(atail *t, const char *path, const struct atail_follow_option
             t->files[id]->error = t->files[id]->last_error = err;
         return id;
     }
-    return add_file(t, path, fd, 0, fo);
+    int id = add_file(t, path, fd, 0, fo);
+    struct stat st;
+    if (id >= 0 && fo->follow != ATAIL_FOLLOW_NONE && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        t->files[id]->reopen = true; /* a FIFO outlives its writers */
+    return id;
 }
 
 int atail_follow(atail *t, const char *path, const struct atail_follow_options *fo)
@@ -679,7 +709,7 @@ int atail_follow(atail *t, const char *path, const struct atail_follow_options *
     atail_follow_options_init(&defaults);
     if (!fo)
         fo = &defaults;
-    if (!t || !path || !*path || !valid_follow_options(fo))
+    if (!t || !path || !valid_follow_options(fo))
         return -EINVAL;
     return handle_add_path(t, path, fo);
 }

@@ -273,6 +273,12 @@ static int fill(struct file *f, const struct reader_config *cfg)
         }
         return 0;
     }
+    if (f->reopen) {
+        f->at_eof = true;
+        f->dirty = false;
+        f->reopen_now = true;
+        return 0;
+    }
     if (!f->seekable || !f->follow) {
         finish(f);
         return 0;
@@ -322,7 +328,7 @@ static int deliver(struct file *f, const struct reader_config *cfg, struct atail
     if (f->skip_lines > 0)
         f->head += lines_skip(f->buf + f->head, f->tail - f->head, cfg->delim, &f->skip_lines);
     if (f->hold != ATAIL_START_END) {
-        if (!f->closed)
+        if (!f->at_eof)
             return 0;
         bool whole;
         f->head += held_start(f, cfg->delim, &whole);

@@ -35,7 +35,9 @@ struct file {
     int fd; /* -1 while a followed name waits for its file */
     bool seekable;
     bool follow;
-    bool epoll_ok; /* a stream registered in the epoll set */
+    bool epoll_ok;   /* a stream registered in the epoll set */
+    bool reopen;     /* a FIFO followed by path: reopened when writers leave */
+    bool reopen_now; /* its writers left: reopen it */
     dev_t dev;
     ino_t ino;
     struct backend *be; /* where its watches live */

@@ -2,9 +2,11 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,14 +28,29 @@ long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* fmt is always a literal at the call sites; -Wformat=2 cannot see that. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/* Strings that live until exit stay reachable from here, so that leak
+ * checkers (ASan builds) do not report them. */
+static char **kept;
+static size_t n_kept, cap_kept;
+
 static char *xstrdup_printf(const char *fmt, const char *a, const char *b)
 {
     size_t n = strlen(fmt) + strlen(a) + strlen(b) + 1;
     char *s = malloc(n);
     cr_assert_not_null(s);
     snprintf(s, n, fmt, a, b);
+    if (n_kept == cap_kept) {
+        cap_kept = cap_kept ? cap_kept * 2 : 64;
+        kept = realloc(kept, cap_kept * sizeof *kept);
+        cr_assert_not_null(kept);
+    }
+    kept[n_kept++] = s;
     return s;
 }
+#pragma GCC diagnostic pop
 
 const char *bin_path(const char *name)
 {
@@ -241,6 +258,19 @@ bool proc_wait_output(struct proc *p, const char *needle, int timeout_ms)
     }
 }
 
+bool proc_wait_stderr(struct proc *p, const char *needle, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (memmem(p->err.data, p->err.len, needle, strlen(needle)))
+            return true;
+        long long left = deadline - now_ms();
+        if (left <= 0 || (p->out_fd < 0 && p->err_fd < 0))
+            return false;
+        pump(p, (int)left);
+    }
+}
+
 static size_t count_byte(const struct buf *b, char c)
 {
     size_t n = 0;
@@ -365,4 +395,35 @@ int exit_code(const struct proc *p)
     if (WIFSIGNALED(p->status))
         return 128 + WTERMSIG(p->status);
     return -1;
+}
+
+int scratch_procs(pid_t *pids, int max)
+{
+    char dir[PATH_MAX];
+    cr_assert_not_null(realpath(scratch_dir(), dir));
+    DIR *d = opendir("/proc");
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char link[300], cwd[PATH_MAX];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(link, sizeof link, "/proc/%s/cwd", e->d_name);
+        ssize_t len = readlink(link, cwd, sizeof cwd - 1);
+        if (len <= 0)
+            continue;
+        cwd[len] = '\0';
+        if (strcmp(cwd, dir) == 0 && n++ < max)
+            pids[n - 1] = atoi(e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+void kill_scratch_procs(void)
+{
+    pid_t pids[64];
+    int n = scratch_procs(pids, 64);
+    for (int i = 0; i < n && i < 64; i++)
+        kill(pids[i], SIGKILL);
 }

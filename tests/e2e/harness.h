@@ -54,6 +54,9 @@ struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flag
  * Returns true when it does. */
 bool proc_wait_output(struct proc *p, const char *needle, int timeout_ms);
 
+/* Like proc_wait_output(), for the child's stderr. */
+bool proc_wait_stderr(struct proc *p, const char *needle, int timeout_ms);
+
 /* Waits up to timeout_ms until the child's stdout holds at least n bytes
  * equal to `delim`. Returns true when it does. */
 bool proc_wait_count(struct proc *p, char delim, size_t n, int timeout_ms);
@@ -86,5 +89,14 @@ int exit_code(const struct proc *p);
 
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);
+
+/* Processes whose current directory is the scratch directory (children a
+ * program started there and should have reaped): fills up to max pids and
+ * returns how many there are. */
+int scratch_procs(pid_t *pids, int max);
+
+/* SIGKILLs every process in the scratch directory: a suite's .fini, so a
+ * test that fails half-way leaves nothing running. */
+void kill_scratch_procs(void);
 
 #endif

@@ -1,0 +1,101 @@
+/* output.c - see output.h. */
+#include "output.h"
+
+#include "quote.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Whether a header has been written yet: the first one has no blank line
+ * before it. */
+static bool header_written;
+static bool stdout_closed;
+
+void out_stdout_closed(void)
+{
+    stdout_closed = true;
+}
+
+void msg(int errnum, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flockfile(stderr);
+    fputs(PROGRAM_NAME ": ", stderr);
+    /* clang-tidy 14 reports ap as uninitialized only when it analyzes
+     * several files in one run: a false positive. */
+    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    if (errnum)
+        fprintf(stderr, ": %s", strerror(errnum));
+    fputc('\n', stderr);
+    funlockfile(stderr);
+    va_end(ap);
+}
+
+/* Waits until standard output takes data again (it may have been left
+ * non-blocking by whoever gave it to us). */
+static int wait_writable(void)
+{
+    struct pollfd pf = {.fd = STDOUT_FILENO, .events = POLLOUT};
+    for (;;) {
+        int r = poll(&pf, 1, -1);
+        if (r >= 0 || errno != EINTR)
+            return r < 0 ? -errno : 0;
+    }
+}
+
+/* Writes every byte of iov[0..n), resuming after short writes. */
+static int write_all(struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t w = writev(STDOUT_FILENO, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) {
+                int r = wait_writable();
+                if (r < 0)
+                    return r;
+                continue;
+            }
+            return -errno;
+        }
+        size_t done = (size_t)w;
+        while (n > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + done;
+            iov->iov_len -= done;
+        }
+    }
+    return 0;
+}
+
+int out_write(const char *name, const void *data, size_t len)
+{
+    struct iovec iov[4];
+    int n = 0;
+    if (name) {
+        if (header_written)
+            iov[n++] = (struct iovec){.iov_base = "\n==> ", .iov_len = 5};
+        else
+            iov[n++] = (struct iovec){.iov_base = "==> ", .iov_len = 4};
+        iov[n++] = (struct iovec){.iov_base = (void *)name, .iov_len = strlen(name)};
+        iov[n++] = (struct iovec){.iov_base = " <==\n", .iov_len = 5};
+        header_written = true;
+    }
+    if (len > 0)
+        iov[n++] = (struct iovec){.iov_base = (void *)data, .iov_len = len};
+    int r = stdout_closed ? -EBADF : write_all(iov, n);
+    if (r < 0 && r != -EPIPE)
+        msg(-r, "error writing %s", quote_name(0, "standard output"));
+    return r;
+}

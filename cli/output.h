@@ -1,0 +1,28 @@
+/* output.h - what the CLI writes: data and "==> name <==" headers on
+ * standard output with plain write(2) (no stdio buffer between the library
+ * and the reader), and GNU-style diagnostics on standard error. */
+#ifndef ATAIL_CLI_OUTPUT_H
+#define ATAIL_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Writes the header of `name` (when name is not NULL) and then len bytes
+ * of data, in one writev() when the descriptor takes it all. Headers look
+ * exactly like GNU tail's: a blank line before every header but the first.
+ * Returns 0, -EPIPE when the reader of standard output is gone, or another
+ * negative errno (already reported on standard error). */
+int out_write(const char *name, const void *data, size_t len);
+
+/* Standard output was closed when atail started (a placeholder holds its
+ * number): every write fails with EBADF, as it would have. */
+void out_stdout_closed(void);
+
+/* Diagnostics: "atail: " + the formatted message + (errnum ? ": " +
+ * strerror(errnum) : "") + newline, on standard error. */
+void msg(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The program name used in diagnostics. */
+#define PROGRAM_NAME "atail"
+
+#endif
