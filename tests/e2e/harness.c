@@ -201,6 +201,36 @@ static void pump(struct proc *p, int timeout_ms)
     }
 }
 
+/* With ATAIL_VALGRIND=DIR, the project's own programs run under valgrind
+ * memcheck, each writing its report to DIR/vg.PID.log (empty when clean);
+ * scripts/valgrind.sh checks them. Other programs (tail, sh) run as is. */
+static void exec_maybe_under_valgrind(const char *const argv[])
+{
+    const char *vg = getenv("ATAIL_VALGRIND");
+    const char *bindir = getenv("ATAIL_BIN_DIR");
+    if (vg && *vg && bindir && strncmp(argv[0], bindir, strlen(bindir)) == 0) {
+        size_t n = 0;
+        while (argv[n])
+            n++;
+        const char **vargv = calloc(n + 8, sizeof *vargv);
+        char logopt[600];
+        snprintf(logopt, sizeof logopt, "--log-file=%s/vg.%%p.log", vg);
+        if (vargv) {
+            size_t k = 0;
+            vargv[k++] = "valgrind";
+            vargv[k++] = "--quiet";
+            vargv[k++] = "--leak-check=full";
+            vargv[k++] = "--errors-for-leak-kinds=definite,indirect";
+            vargv[k++] = "--show-leak-kinds=definite,indirect";
+            vargv[k++] = logopt;
+            for (size_t i = 0; i <= n; i++)
+                vargv[k++] = argv[i];
+            execvp("valgrind", (char *const *)vargv);
+        }
+    }
+    execve(argv[0], (char *const *)argv, environ);
+}
+
 struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flags)
 {
     struct proc *p = calloc(1, sizeof *p);
@@ -230,7 +260,7 @@ struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flag
         dup2(out[1], 1);
         dup2(err[1], 2);
         signal(SIGPIPE, SIG_DFL);
-        execve(argv[0], (char *const *)argv, environ);
+        exec_maybe_under_valgrind(argv);
         _exit(127);
     }
     close(out[1]);
