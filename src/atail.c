@@ -517,6 +517,10 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
         }
         if (f->reopen_now && f->fd >= 0)
             reopen_fifo(t, f);
+        if (f->trunc_pending) {
+            name_truncated(t, f);
+            continue;
+        }
         if (!f->by_name || f->end_reported || !name_settle(t, f))
             return 0;
     }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Reads fd's identity and kind into f. */
@@ -32,6 +33,12 @@ static int identify(struct file *f, int fd)
     f->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
     f->dev = st.st_dev;
     f->ino = st.st_ino;
+    f->sig_len = 0;
+    f->head_sig_len = 0;
+    if (f->seekable) {
+        ssize_t n = pread(fd, f->head_sig, FILE_SIG_MAX, 0);
+        f->head_sig_len = n > 0 ? (uint32_t)n : 0;
+    }
     return 0;
 }
 
@@ -218,21 +225,76 @@ static void finish(struct file *f)
     f->dirty = false;
 }
 
-/* A seekable file read to its end: has it been truncated below what we
- * read? Then reading starts over at 0 (tail's "file truncated"). */
-static int check_truncated(struct file *f)
+/* The file no longer holds what was read before `pos`: truncated (maybe
+ * refilled past our offset since), or rewritten. Reading starts over at 0
+ * (tail's "file truncated"); following by name, the handle first looks for
+ * a copy of the old content (copytruncate) to finish. */
+static void on_truncation(struct file *f)
 {
-    uint64_t size = 0;
-    int r = file_size(f, &size);
-    if (r < 0)
-        return r;
-    if (size >= f->pos)
-        return 0;
-    f->truncated = true;
     f->truncated_at = f->pos;
+    f->dirty = false;
+    if (f->by_name) {
+        f->trunc_pending = true;
+        return;
+    }
+    file_restart(f);
+    f->truncated = true;
+}
+
+void file_restart(struct file *f)
+{
     f->pos = 0;
     f->head = f->tail = 0;
-    return 1;
+    f->sig_len = 0;
+    f->dirty = true;
+    f->at_eof = false;
+}
+
+/* Remembers the last bytes read, data[0..n), as the bytes before `pos`, and
+ * the first bytes of the file when they are among them. */
+static void remember(struct file *f, const char *data, size_t n, uint64_t at)
+{
+    if (at < FILE_SIG_MAX && at + n > f->head_sig_len && at <= f->head_sig_len) {
+        size_t k = FILE_SIG_MAX - (size_t)at < n ? FILE_SIG_MAX - (size_t)at : n;
+        memcpy(f->head_sig + at, data, k);
+        f->head_sig_len = (uint32_t)(at + k);
+    }
+    if (n >= FILE_SIG_MAX) {
+        memcpy(f->sig, data + n - FILE_SIG_MAX, FILE_SIG_MAX);
+        f->sig_len = FILE_SIG_MAX;
+        return;
+    }
+    size_t keep = f->sig_len < FILE_SIG_MAX - n ? f->sig_len : FILE_SIG_MAX - n;
+    memmove(f->sig, f->sig + f->sig_len - keep, keep);
+    memcpy(f->sig + keep, data, n);
+    f->sig_len = (uint32_t)(keep + n);
+}
+
+/* Reads at f->pos into the buffer. A followed seekable file is read from a
+ * few bytes earlier, in the same call, to check that they are still what
+ * was read: if not, *changed is set and nothing is returned. */
+static ssize_t read_at(struct file *f, size_t room, bool *changed)
+{
+    *changed = false;
+    if (!f->seekable)
+        return read(f->fd, f->buf + f->tail, room);
+    size_t k = !f->follow ? 0 : f->pos < FILE_SIG_MAX ? (size_t)f->pos : FILE_SIG_MAX;
+    if (k == 0)
+        return pread(f->fd, f->buf + f->tail, room, (off_t)f->pos);
+    char before[FILE_SIG_MAX];
+    struct iovec iov[2] = {{before, k}, {f->buf + f->tail, room}};
+    ssize_t n = preadv(f->fd, iov, 2, (off_t)(f->pos - k));
+    if (n < 0)
+        return n;
+    if ((size_t)n < k || (f->sig_len == k && memcmp(before, f->sig, k) != 0)) {
+        *changed = true;
+        return 0;
+    }
+    if (f->sig_len != k) { /* started mid-file: learn them now */
+        memcpy(f->sig, before, k);
+        f->sig_len = (uint32_t)k;
+    }
+    return n - (ssize_t)k;
 }
 
 /* One read into the buffer. Returns 0 or a negative errno. */
@@ -243,11 +305,9 @@ static int fill(struct file *f, const struct reader_config *cfg)
         return r;
     size_t room = f->cap - f->tail;
     ssize_t n;
+    bool changed;
     do {
-        if (f->seekable)
-            n = pread(f->fd, f->buf + f->tail, room, (off_t)f->pos);
-        else
-            n = read(f->fd, f->buf + f->tail, room);
+        n = read_at(f, room, &changed);
     } while (n < 0 && errno == EINTR);
 
     if (n < 0) {
@@ -257,7 +317,13 @@ static int fill(struct file *f, const struct reader_config *cfg)
         }
         return -errno;
     }
+    if (changed) {
+        on_truncation(f);
+        return 0;
+    }
     if (n > 0) {
+        if (f->seekable)
+            remember(f, f->buf + f->tail, (size_t)n, f->pos);
         f->tail += (size_t)n;
         f->pos += (uint64_t)n;
         f->at_eof = false;
@@ -283,13 +349,8 @@ static int fill(struct file *f, const struct reader_config *cfg)
         finish(f);
         return 0;
     }
-    r = check_truncated(f);
-    if (r < 0)
-        return r;
-    if (r == 0) {
-        f->at_eof = true;
-        f->dirty = false;
-    }
+    f->at_eof = true;
+    f->dirty = false;
     return 0;
 }
 
@@ -383,6 +444,8 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
         }
         if (f->notice) {
             set_event(ev, f, f->notice);
+            if (f->notice == ATAIL_EVENT_TRUNCATED)
+                ev->offset = f->truncated_at;
             ev->error = f->notice_error;
             f->notice = 0;
             f->notice_error = 0;
@@ -402,7 +465,7 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             f->end_reported = true;
             return 1;
         }
-        if (!f->dirty || f->fd < 0)
+        if (!f->dirty || f->fd < 0 || f->trunc_pending)
             return 0;
         int r = fill(f, cfg);
         if (r < 0) {

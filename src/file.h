@@ -29,6 +29,11 @@ struct reader_config {
 
 struct backend;
 
+/* Bytes of a file remembered to recognize it: its first bytes, and those
+ * just before the reading position (a truncation followed by new writes
+ * past our offset, or a rewrite, changes them). */
+#define FILE_SIG_MAX 64u
+
 struct file {
     uint32_t id;
     char *path;
@@ -43,6 +48,11 @@ struct file {
     struct backend *be; /* where its watches live */
     int wid;            /* watch on the open file, or -1 */
 
+    char head_sig[FILE_SIG_MAX]; /* the file's first bytes */
+    uint32_t head_sig_len;
+    char sig[FILE_SIG_MAX]; /* the bytes just before `pos` */
+    uint32_t sig_len;       /* 0: not known yet */
+
     /* Buffered bytes buf[head..tail) end at file offset `pos`. */
     char *buf;
     size_t cap, head, tail;
@@ -53,16 +63,20 @@ struct file {
     enum atail_start hold; /* streams: LAST_LINES/LAST_BYTES held to EOF */
     uint64_t hold_count;
 
-    bool dirty;        /* may have unread data */
-    bool at_eof;       /* the last read found the end */
-    bool eof_reported; /* ATAIL_EVENT_EOF delivered */
-    bool closed;       /* no more reads: finished, pipe closed, error */
-    bool flush;        /* deliver a partial last line now (before a switch) */
-    bool end_reported; /* ATAIL_EVENT_END delivered */
-    bool truncated;    /* ATAIL_EVENT_TRUNCATED to deliver */
+    bool dirty;         /* may have unread data */
+    bool at_eof;        /* the last read found the end */
+    bool eof_reported;  /* ATAIL_EVENT_EOF delivered */
+    bool closed;        /* no more reads: finished, pipe closed, error */
+    bool flush;         /* deliver a partial last line now (before a switch) */
+    bool end_reported;  /* ATAIL_EVENT_END delivered */
+    bool truncated;     /* ATAIL_EVENT_TRUNCATED to deliver */
+    bool trunc_pending; /* truncated, by name: the handle looks for a copy */
     uint64_t truncated_at;
-    int error;                    /* ATAIL_EVENT_ERROR to deliver (negative errno) */
-    enum atail_event_kind notice; /* ROTATED, APPEARED or GONE to deliver */
+    int error;                           /* ATAIL_EVENT_ERROR to deliver (negative errno) */
+    enum atail_event_kind notice;        /* ROTATED, APPEARED, GONE or TRUNCATED to
+                                            deliver */
+    enum atail_event_kind switch_notice; /* what the next switch announces
+                                            (0: ROTATED) */
     int notice_error;
 
     /* Following by name (name.c). */
@@ -106,6 +120,9 @@ int file_switch(struct file *f, int fd);
  * or a negative errno. */
 int file_start(struct file *f, const struct atail_follow_options *fo,
                const struct reader_config *cfg, uint64_t base, char *scratch);
+
+/* Reading starts over at offset 0, dropping what is buffered. */
+void file_restart(struct file *f);
 
 /* Closes the descriptor and frees the buffer; the path stays until
  * file_free(). Idempotent. */

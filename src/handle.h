@@ -108,6 +108,14 @@ void name_recheck(atail *t, struct file *f);
  * true when f may have events again. */
 bool name_settle(atail *t, struct file *f);
 void name_release(atail *t, struct file *f);
+/* Looks among the entries of f's directory named like f plus a suffix
+ * (app.log.1, app.log-20261126) for one that match() accepts; returns its
+ * descriptor (the caller owns it) or -1. */
+typedef bool sibling_match(int fd, void *ctx);
+int name_find_sibling(const struct file *f, sibling_match *match, void *ctx);
+/* f was truncated (f->truncated_at): finish its copy if one is found next
+ * to it, then read it from 0. */
+void name_truncated(atail *t, struct file *f);
 /* f is to be read to its end, then next_fd (owned from now on) from 0. */
 void name_expect(atail *t, struct file *f, int next_fd);
 

@@ -21,6 +21,7 @@
  * moving the watch down as the path comes into being. */
 #include "handle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -208,6 +209,80 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
     f->recheck = true;
 }
 
+int name_find_sibling(const struct file *f, sibling_match *match, void *ctx)
+{
+    DIR *d = f->dir ? opendir(f->dir) : NULL;
+    if (!d)
+        return -1;
+    size_t blen = strlen(f->base);
+    int found = -1;
+    const struct dirent *de;
+    while (found < 0 && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, f->base, blen) != 0 || de->d_name[blen] == '\0')
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+            continue;
+        if (match(fd, ctx))
+            found = fd;
+        else
+            close(fd);
+    }
+    closedir(d);
+    return found;
+}
+
+/* Whether fd holds, up to the truncated file's old offset, what we read of
+ * it: its first bytes, and the bytes just before that offset. */
+static bool is_copy(int fd, void *ctx)
+{
+    const struct file *f = ctx;
+    struct stat st;
+    char buf[FILE_SIG_MAX];
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) || (uint64_t)st.st_size < f->truncated_at ||
+        f->sig_len == 0)
+        return false;
+    if (pread(fd, buf, f->head_sig_len, 0) != (ssize_t)f->head_sig_len ||
+        memcmp(buf, f->head_sig, f->head_sig_len) != 0)
+        return false;
+    return pread(fd, buf, f->sig_len, (off_t)(f->truncated_at - f->sig_len)) ==
+               (ssize_t)f->sig_len &&
+           memcmp(buf, f->sig, f->sig_len) == 0;
+}
+
+void name_truncated(atail *t, struct file *f)
+{
+    f->trunc_pending = false;
+    int copy = name_find_sibling(f, is_copy, f);
+    if (copy < 0) {
+        file_restart(f);
+        f->truncated = true;
+        return;
+    }
+    /* copytruncate: finish the copy from where we were, then read the
+     * truncated file from its start. */
+    char sig[FILE_SIG_MAX], head[FILE_SIG_MAX];
+    uint32_t sig_len = f->sig_len, head_len = f->head_sig_len;
+    memcpy(sig, f->sig, sig_len);
+    memcpy(head, f->head_sig, head_len);
+    handle_unwatch_file(t, f);
+    int cur = f->fd;
+    f->fd = -1;
+    if (file_switch(f, copy) < 0) {
+        f->fd = cur;
+        file_restart(f);
+        f->truncated = true;
+        handle_watch_file(t, f);
+        return;
+    }
+    f->pos = f->truncated_at;
+    memcpy(f->sig, sig, sig_len);
+    f->sig_len = sig_len;
+    f->switch_notice = ATAIL_EVENT_TRUNCATED;
+    name_expect(t, f, cur);
+}
+
 void name_expect(atail *t, struct file *f, int next_fd)
 {
     f->next_fd = next_fd;
@@ -237,8 +312,10 @@ bool name_settle(atail *t, struct file *f)
     clear_grace(t, f);
     if (f->next_fd >= 0) {
         int fd = f->next_fd;
+        enum atail_event_kind notice = f->switch_notice ? f->switch_notice : ATAIL_EVENT_ROTATED;
         f->next_fd = -1;
-        adopt(t, f, fd, ATAIL_EVENT_ROTATED);
+        f->switch_notice = 0;
+        adopt(t, f, fd, notice);
         return true;
     }
     handle_unwatch_file(t, f);

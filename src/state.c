@@ -19,7 +19,6 @@
  * rotation, at every commit when the interval is 0, and on close. */
 #include "handle.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -100,30 +99,15 @@ static bool matches(atail *t, int fd, const struct ckpt_entry *e)
            h == e->tail_hash;
 }
 
-/* Looks for the file e describes among the entries of f's directory whose
- * names start with f's name (app.log.1, app.log-20261126, ...). */
-static int find_rotated(atail *t, const struct file *f, const struct ckpt_entry *e)
+struct rotated_ctx {
+    atail *t;
+    const struct ckpt_entry *e;
+};
+
+static bool is_rotated(int fd, void *ctx)
 {
-    DIR *d = opendir(f->dir);
-    if (!d)
-        return -1;
-    size_t blen = strlen(f->base);
-    int found = -1;
-    const struct dirent *de;
-    while (found < 0 && (de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, f->base, blen) != 0 || de->d_name[blen] == '\0' ||
-            (de->d_ino != 0 && (uint64_t)de->d_ino != e->ino))
-            continue;
-        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
-            continue;
-        if (matches(t, fd, e))
-            found = fd;
-        else
-            close(fd);
-    }
-    closedir(d);
-    return found;
+    const struct rotated_ctx *c = ctx;
+    return matches(c->t, fd, c->e);
 }
 
 int state_resume(atail *t, struct file *f)
@@ -142,7 +126,8 @@ int state_resume(atail *t, struct file *f)
             f->pos = e->offset;
         return 1; /* else rewritten, truncated or recycled: from 0 */
     }
-    int old = f->by_name ? find_rotated(t, f, e) : -1;
+    struct rotated_ctx ctx = {t, e};
+    int old = f->by_name ? name_find_sibling(f, is_rotated, &ctx) : -1;
     if (old >= 0) {
         /* Read the rotated file from the mark, then the name's from 0. */
         int cur = f->fd;

@@ -256,3 +256,34 @@ Test(name, watch_pid_errors)
     cr_assert_eq(atail_watch_pid(t, pid), -ESRCH);
     atail_close(t);
 }
+
+BACKENDS(truncated_and_refilled_past_offset_is_noticed)
+{
+    create("app.log", "0123456789\n0123456789\n");
+    atail *t = open_handle(*poll);
+    cr_assert_eq(follow_name(t, "app.log", false, ATAIL_START_BEGIN), 0);
+    char out[2048] = "";
+    expect(t, out, sizeof out, "0123456789|<eof>");
+    /* Between two looks: truncated, then more written than was there. */
+    create("app.log", "new-1 xxxxxxxxxx\nnew-2 xxxxxxxxxx\n");
+    expect(t, out, sizeof out, "<eof><truncated>new-1 xxxxxxxxxx|new-2 xxxxxxxxxx|");
+    atail_close(t);
+}
+
+BACKENDS(copytruncate_while_behind_reads_the_copy_first)
+{
+    create("app.log", "a1\n");
+    atail *t = open_handle(*poll);
+    cr_assert_eq(follow_name(t, "app.log", false, ATAIL_START_BEGIN), 0);
+    char out[2048] = "";
+    expect(t, out, sizeof out, "a1|<eof>");
+    /* The follower does not look while logrotate copies and truncates. */
+    append("app.log", "a2\na3\n");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path("app.log"), path("app.log.1"));
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(truncate(path("app.log"), 0), 0);
+    append("app.log", "b1\n");
+    expect(t, out, sizeof out, "<eof>a2|a3|<truncated>b1|");
+    atail_close(t);
+}
