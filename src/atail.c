@@ -287,9 +287,9 @@ int handle_set_backend(atail *t, struct backend **be, const char *dir)
 void handle_use_polling(atail *t, struct file *f)
 {
     int fwid = f->wid;
-    if (f->wid >= 0)
+    if (f->be && f->wid >= 0)
         f->be->ops->remove(f->be->w, f->wid, f->id);
-    if (f->dir_wid >= 0)
+    if (f->be && f->dir_wid >= 0)
         f->be->ops->remove(f->be->w, f->dir_wid, f->id);
     f->wid = f->dir_wid = -1;
     f->dir_is_parent = false;
@@ -309,8 +309,8 @@ int handle_watch_file(atail *t, struct file *f)
     if (!f->seekable || !f->follow || f->fd < 0)
         return 0;
     int r = f->be ? 0 : set_backend(t, f, choose_backend(t, f));
-    if (r < 0)
-        return r;
+    if (r < 0 || !f->be)
+        return r < 0 ? r : -EINVAL;
     r = f->be->ops->add_file(f->be->w, f->fd, f->id);
     if ((r == -ENOSPC || r == -ENOMEM) && f->be == &t->inotify) {
         handle_use_polling(t, f);

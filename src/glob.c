@@ -175,13 +175,13 @@ int atail_follow_glob(atail *t, const char *pattern, const char *const *exclude,
     if (!t || !pattern || !*pattern || fo->follow == ATAIL_FOLLOW_DESCRIPTOR ||
         (unsigned)fo->start > ATAIL_START_BYTE)
         return -EINVAL;
-    struct glob_watch *g = calloc(1, sizeof *g);
-    struct glob_watch **globs = realloc(t->globs, (t->n_globs + 1) * sizeof *globs);
-    if (!g || !globs) {
-        free(g);
+    struct glob_watch **globs = realloc(t->globs, (t->n_globs + 1) * sizeof(struct glob_watch *));
+    if (!globs)
         return -ENOMEM;
-    }
     t->globs = globs;
+    struct glob_watch *g = calloc(1, sizeof *g);
+    if (!g)
+        return -ENOMEM;
     g->wid = -1;
     const char *base;
     g->dir = literal_dir(pattern, &base);
