@@ -1,14 +1,15 @@
 # Thin wrapper over CMake. `make` builds build/atail, build/log_writer and
 # build/async_tail; `make demo` runs the exercise; `make check` installs what
 # the tests need (Debian packages), builds and runs every test, including an
-# ASan+UBSan build of the whole suite.
+# ASan+UBSan build of the whole suite, end-to-end tests under valgrind, a
+# short run of every fuzz target, and the linters.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 CMAKE ?= cmake
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all demo demo-py check check-fast test-deps install clean format lint bench fuzz
+.PHONY: all demo demo-py check check-fast check-asan test-deps install clean format lint bench fuzz
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -32,9 +33,18 @@ test-deps:
 
 check: test-deps
 	$(MAKE) check-fast
+	$(MAKE) check-asan
+	scripts/valgrind.sh $(BUILD)
+	scripts/fuzz.sh 15
+	scripts/lint.sh
+
+check-asan:
 	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATAIL_SANITIZE=ON
 	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz: all
+	scripts/fuzz.sh 300
 
 check-fast: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -49,4 +59,4 @@ lint:
 	scripts/lint.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-lint
