@@ -330,12 +330,13 @@ void handle_unwatch_file(atail *t, struct file *f)
     f->wid = -1;
 }
 
-static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const char *name)
+static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const char *name,
+                     uint32_t cookie)
 {
     atail *t = ctx;
     if (file_id == UINT32_MAX) { /* inotify overflow: anything may have changed */
         for (size_t i = 0; i < t->n_files; i++)
-            on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL);
+            on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL, 0);
         for (size_t i = 0; i < t->n_globs; i++)
             glob_on_change(t, GLOB_ID_BIT | (uint32_t)i, WATCH_ALL, NULL);
         return;
@@ -355,7 +356,7 @@ static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const 
         if (f->by_name && (what & (WATCH_ATTRIB | WATCH_GONE)))
             f->recheck = true;
     } else if (f->by_name) {
-        name_on_change(t, f, wid, what, name);
+        name_on_change(t, f, wid, what, name, cookie);
         if (!(what & WATCH_ALL))
             goto queue; /* a directory entry changed: the data did not */
     }
@@ -393,7 +394,7 @@ static void pid_died(atail *t)
     t->pid_dead = true;
     /* Its last writes may not have been reported yet: look at everything. */
     for (size_t i = 0; i < t->n_files; i++)
-        on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL);
+        on_watch(t, (uint32_t)i, -1, WATCH_ALL, NULL, 0);
 }
 
 static void on_timer(atail *t)

@@ -48,7 +48,6 @@ int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow
     f->fd = fd;
     f->wid = -1;
     f->dir_wid = -1;
-    f->next_fd = -1;
     f->follow = follow;
     f->hold = ATAIL_START_END;
     f->path = strdup(path);
@@ -165,8 +164,10 @@ void file_release(struct file *f)
 void file_free(struct file *f)
 {
     file_release(f);
-    if (f->next_fd >= 0)
-        close(f->next_fd);
+    for (unsigned i = 0; i < f->n_next; i++)
+        close(f->next_fd[i]);
+    for (unsigned i = 0; i < f->n_departed; i++)
+        free(f->departed[i]);
     free(f->path);
     free(f->dir);
     free(f);

@@ -34,6 +34,10 @@ struct backend;
  * past our offset, or a rewrite, changes them). */
 #define FILE_SIG_MAX 64u
 
+/* Generations of a followed name remembered at once (rotations while we
+ * are behind); beyond this the oldest unread one is given up. */
+#define FILE_NEXT_MAX 8u
+
 struct file {
     uint32_t id;
     char *path;
@@ -82,17 +86,25 @@ struct file {
     /* Following by name (name.c). */
     bool by_name;
     bool retry;
-    char *dir;            /* the directory holding the name */
-    const char *base;     /* the name's last component, inside path */
-    int dir_wid;          /* watch on dir, or on its nearest existing ancestor */
-    bool dir_is_parent;   /* dir_wid watches dir itself */
-    bool recheck;         /* the name may lead elsewhere: stat it */
-    int next_fd;          /* the file the name leads to now, read after this one */
-    bool name_missing;    /* the name leads nowhere (deleted, moved away) */
-    int name_error;       /* why (negative errno) */
-    bool draining;        /* final read of the old file before leaving it */
-    uint64_t deadline_ms; /* end of the grace period, 0 if none */
-    int last_error;       /* last error reported while waiting, to say it once */
+    char *dir;                  /* the directory holding the name */
+    const char *base;           /* the name's last component, inside path */
+    int dir_wid;                /* watch on dir, or on its nearest existing ancestor */
+    bool dir_is_parent;         /* dir_wid watches dir itself */
+    bool recheck;               /* the name may lead elsewhere: stat it */
+    int next_fd[FILE_NEXT_MAX]; /* files the name led to since, read after
+                                   this one, oldest first */
+    unsigned n_next;
+    /* Where files that left the name went (rename history, oldest first),
+     * to read a generation that came and went while we were behind. */
+    char *departed[FILE_NEXT_MAX];
+    uint32_t departed_cookie[FILE_NEXT_MAX]; /* it is being renamed again */
+    unsigned n_departed;
+    uint32_t leaving_cookie; /* the name's file is being renamed away */
+    bool name_missing;       /* the name leads nowhere (deleted, moved away) */
+    int name_error;          /* why (negative errno) */
+    bool draining;           /* final read of the old file before leaving it */
+    uint64_t deadline_ms;    /* end of the grace period, 0 if none */
+    int last_error;          /* last error reported while waiting, to say it once */
 
     /* Checkpoints (state.c). */
     uint32_t glob;          /* index + 1 of the glob that added it, or 0 */

@@ -101,7 +101,8 @@ void handle_use_polling(atail *t, struct file *f);
 
 /* name.c: following by name. */
 int name_init(atail *t, struct file *f, bool retry);
-void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name);
+void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name,
+                    uint32_t cookie);
 void name_recheck(atail *t, struct file *f);
 /* Called when f has nothing to deliver: leaves a drained old file for the
  * one its name leads to now, or gives it up when its name is gone. Returns

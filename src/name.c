@@ -7,7 +7,7 @@
  * cannot take it from us) and read only after the old one:
  *
  *   name leads to our file            nothing to do
- *   name leads to another file        open it as next_fd; keep reading the
+ *   name leads to another file        open it (queue next_fd); keep reading the
  *                                     old file until the new one has data
  *                                     (the writer moved on) or the grace
  *                                     period ends; read the old file one
@@ -17,6 +17,11 @@
  *                                     name (retry) or end
  *   no file yet, name appears         open it, read from 0: APPEARED
  *
+ * Rotations that happen while we are behind (output blocked, machine busy)
+ * are not lost: the directory's rename events tell where each file that
+ * held the name went, and those generations are queued, oldest first,
+ * before the file the name leads to now.
+ *
  * A missing directory is waited for through its nearest existing ancestor,
  * moving the watch down as the path comes into being. */
 #include "handle.h"
@@ -24,6 +29,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,6 +145,134 @@ static void adopt(atail *t, struct file *f, int fd, enum atail_event_kind notice
     f->recheck = true; /* it may have moved on while we opened it */
 }
 
+/* ---- the queue of generations to read after the open one -------------- */
+
+static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
+{
+    struct stat st;
+    if (f->fd >= 0 && f->dev == dev && f->ino == ino)
+        return true;
+    for (unsigned i = 0; i < f->n_next; i++)
+        if (fstat(f->next_fd[i], &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+            return true;
+    return false;
+}
+
+static void push_next(struct file *f, int fd)
+{
+    if (f->n_next == FILE_NEXT_MAX) {
+        close(fd); /* too far behind: the newest waits for a later recheck */
+        return;
+    }
+    f->next_fd[f->n_next++] = fd;
+}
+
+static int pop_next(struct file *f)
+{
+    int fd = f->next_fd[0];
+    memmove(f->next_fd, f->next_fd + 1, --f->n_next * sizeof f->next_fd[0]);
+    return fd;
+}
+
+static void drop_next(struct file *f)
+{
+    while (f->n_next > 0)
+        close(pop_next(f));
+}
+
+/* ---- rename history ------------------------------------------------------ */
+
+static int departed_index(const struct file *f, const char *name)
+{
+    for (unsigned i = 0; i < f->n_departed; i++)
+        if (strcmp(f->departed[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void departed_remove(struct file *f, unsigned i)
+{
+    free(f->departed[i]);
+    f->n_departed--;
+    memmove(f->departed + i, f->departed + i + 1, (f->n_departed - i) * sizeof f->departed[0]);
+    memmove(f->departed_cookie + i, f->departed_cookie + i + 1,
+            (f->n_departed - i) * sizeof f->departed_cookie[0]);
+}
+
+/* Keeps track, from the directory's events, of where each file that held
+ * the name went: a rotation renames it (maybe several times, as logrotate
+ * shifts app.log.1 to app.log.2), deletion forgets it. Returns true when
+ * the event concerned the name or its history. */
+static bool note_history(struct file *f, unsigned what, const char *name, uint32_t cookie)
+{
+    int i = departed_index(f, name);
+    if (what & WATCH_MOVED_FROM) {
+        if (strcmp(name, f->base) == 0) {
+            f->leaving_cookie = cookie;
+            return true;
+        }
+        if (i >= 0)
+            f->departed_cookie[i] = cookie;
+        return i >= 0;
+    }
+    if (what & WATCH_MOVED_TO) {
+        if (i >= 0 && f->departed_cookie[i] != cookie)
+            departed_remove(f, (unsigned)i); /* another file moved over it */
+        for (unsigned k = 0; cookie && k < f->n_departed; k++) {
+            if (f->departed_cookie[k] == cookie) {
+                char *to = strdup(name);
+                if (to) {
+                    free(f->departed[k]);
+                    f->departed[k] = to;
+                }
+                f->departed_cookie[k] = 0;
+                return true;
+            }
+        }
+        if (cookie && cookie == f->leaving_cookie) {
+            f->leaving_cookie = 0;
+            if (f->n_departed == FILE_NEXT_MAX)
+                departed_remove(f, 0);
+            char *to = strdup(name);
+            if (to) {
+                f->departed[f->n_departed] = to;
+                f->departed_cookie[f->n_departed++] = 0;
+            }
+            return true;
+        }
+        return strcmp(name, f->base) == 0;
+    }
+    if ((what & WATCH_DELETED) && i >= 0)
+        departed_remove(f, (unsigned)i);
+    return strcmp(name, f->base) == 0 || i >= 0;
+}
+
+/* Queues, oldest first, the generations that left the name and that we have
+ * not read: with those, no rotation is missed however far behind we were. */
+static void queue_departed(struct file *f)
+{
+    while (f->n_departed > 0) {
+        size_t len = strlen(f->dir) + strlen(f->departed[0]) + 2;
+        char *p = malloc(len);
+        int fd = -1;
+        if (p) {
+            snprintf(p, len, "%s/%s", f->dir, f->departed[0]);
+            fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+            free(p);
+        }
+        departed_remove(f, 0);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            queued_identity(f, st.st_dev, st.st_ino)) {
+            close(fd);
+            continue;
+        }
+        push_next(f, fd);
+    }
+}
+
 void name_recheck(atail *t, struct file *f)
 {
     f->recheck = false;
@@ -162,15 +296,14 @@ void name_recheck(atail *t, struct file *f)
     if (f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino) {
         /* The name leads to our file again (moved back). */
         f->name_missing = false;
-        if (f->next_fd >= 0) {
-            close(f->next_fd);
-            f->next_fd = -1;
-        }
+        drop_next(f);
         clear_grace(t, f);
         return;
     }
-    if (f->next_fd >= 0)
-        return; /* one switch at a time; rechecked after it */
+    if (f->fd >= 0)
+        queue_departed(f);
+    if (queued_identity(f, st.st_dev, st.st_ino))
+        return; /* already waiting to be read */
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         if (f->fd < 0)
@@ -181,13 +314,14 @@ void name_recheck(atail *t, struct file *f)
         adopt(t, f, fd, ATAIL_EVENT_APPEARED);
         return;
     }
-    f->next_fd = fd;
+    push_next(f, fd);
     f->name_missing = false;
     f->dirty = true; /* read the old file to its end */
     start_grace(t, f);
 }
 
-void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name)
+void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name,
+                    uint32_t cookie)
 {
     if (what & WATCH_ALL) {
         f->recheck = true;
@@ -202,7 +336,7 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
         f->recheck = true;
         return;
     }
-    if (f->dir_is_parent && name && strcmp(name, f->base) != 0)
+    if (f->dir_is_parent && name && !note_history(f, what, name, cookie))
         return;
     if (!f->dir_is_parent)
         arm_dir(t, f); /* a directory on the way may exist now */
@@ -285,18 +419,18 @@ void name_truncated(atail *t, struct file *f)
 
 void name_expect(atail *t, struct file *f, int next_fd)
 {
-    f->next_fd = next_fd;
+    push_next(f, next_fd);
     start_grace(t, f);
 }
 
 bool name_settle(atail *t, struct file *f)
 {
-    if (f->next_fd < 0 && !f->name_missing)
+    if (f->n_next == 0 && !f->name_missing)
         return false;
     bool leave = handle_now_ms() >= f->deadline_ms;
-    if (!leave && f->next_fd >= 0) {
+    if (!leave && f->n_next > 0) {
         struct stat st;
-        leave = fstat(f->next_fd, &st) == 0 && st.st_size > 0;
+        leave = fstat(f->next_fd[0], &st) == 0 && st.st_size > 0;
     }
     if (!leave)
         return false; /* the grace timer or a change wakes us */
@@ -310,12 +444,13 @@ bool name_settle(atail *t, struct file *f)
     f->draining = false;
     f->flush = false;
     clear_grace(t, f);
-    if (f->next_fd >= 0) {
-        int fd = f->next_fd;
+    if (f->n_next > 0) {
+        int fd = pop_next(f);
         enum atail_event_kind notice = f->switch_notice ? f->switch_notice : ATAIL_EVENT_ROTATED;
-        f->next_fd = -1;
         f->switch_notice = 0;
         adopt(t, f, fd, notice);
+        if (f->n_next > 0)
+            start_grace(t, f); /* more generations wait */
         return true;
     }
     handle_unwatch_file(t, f);
@@ -337,7 +472,5 @@ void name_release(atail *t, struct file *f)
 {
     remove_dir_watch(f);
     clear_grace(t, f);
-    if (f->next_fd >= 0)
-        close(f->next_fd);
-    f->next_fd = -1;
+    drop_next(f);
 }

@@ -23,14 +23,20 @@ struct watch;
 #define WATCH_GONE 0x4u      /* the file was deleted or moved away */
 #define WATCH_NAME 0x8u      /* a name in a watched directory changed */
 #define WATCH_DIR_GONE 0x10u /* a watched directory was deleted or moved */
-#define WATCH_ALL                                                                                  \
-    0x20u /* anything may have changed (queue overflow,                                            \
-             poll tick): recheck from scratch */
+/* Anything may have changed (queue overflow, poll tick): recheck all. */
+#define WATCH_ALL 0x20u
+/* With WATCH_NAME, what happened to the entry. */
+#define WATCH_CREATED 0x40u
+#define WATCH_DELETED 0x80u
+#define WATCH_MOVED_FROM 0x100u /* renamed away; MOVED_TO with the same cookie */
+#define WATCH_MOVED_TO 0x200u   /* follows, naming its new name */
 
 /* file_id is the handle's id for the file, wid the watch that fired (-1 for
  * WATCH_ALL); `name` is the entry's name for WATCH_NAME (NULL otherwise).
- * After WATCH_GONE or WATCH_DIR_GONE from inotify, wid no longer exists. */
-typedef void watch_cb(void *ctx, uint32_t file_id, int wid, unsigned what, const char *name);
+ * After WATCH_GONE or WATCH_DIR_GONE from inotify, wid no longer exists.
+ * cookie pairs a WATCH_MOVED_FROM with its WATCH_MOVED_TO (0 otherwise). */
+typedef void watch_cb(void *ctx, uint32_t file_id, int wid, unsigned what, const char *name,
+                      uint32_t cookie);
 
 struct watch_ops {
     const char *name;

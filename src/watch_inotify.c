@@ -142,8 +142,18 @@ static void ino_remove(struct watch *w, int wid, uint32_t file_id)
 static unsigned translate(const struct inotify_event *ie)
 {
     uint32_t m = ie->mask;
-    if (ie->len > 0) /* an entry of a watched directory */
-        return WATCH_NAME;
+    if (ie->len > 0) { /* an entry of a watched directory */
+        unsigned what = WATCH_NAME;
+        if (m & IN_CREATE)
+            what |= WATCH_CREATED;
+        if (m & IN_DELETE)
+            what |= WATCH_DELETED;
+        if (m & IN_MOVED_FROM)
+            what |= WATCH_MOVED_FROM;
+        if (m & IN_MOVED_TO)
+            what |= WATCH_MOVED_TO;
+        return what;
+    }
     unsigned what = 0;
     if (m & IN_MODIFY)
         what |= WATCH_MODIFIED;
@@ -170,7 +180,7 @@ static void report(struct watch *w, const struct inotify_event *ie, watch_cb *cb
     for (uint32_t i = w->slots[wd].n; i-- > 0;) {
         if (i >= w->slots[wd].n)
             continue;
-        cb(ctx, w->slots[wd].ids[i], ie->wd, what, name);
+        cb(ctx, w->slots[wd].ids[i], ie->wd, what, name, ie->cookie);
     }
     if (ie->mask & IN_IGNORED) { /* the watch is gone for everyone */
         free(w->slots[wd].ids);
@@ -192,7 +202,7 @@ static int ino_dispatch(struct watch *w, watch_cb *cb, void *ctx)
             const struct inotify_event *ie = (const struct inotify_event *)p;
             p += sizeof *ie + ie->len;
             if (ie->mask & IN_Q_OVERFLOW)
-                cb(ctx, UINT32_MAX, -1, WATCH_ALL, NULL);
+                cb(ctx, UINT32_MAX, -1, WATCH_ALL, NULL, 0);
             else
                 report(w, ie, cb, ctx);
         }

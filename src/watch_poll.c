@@ -133,7 +133,7 @@ static int poll_dispatch(struct watch *w, watch_cb *cb, void *ctx)
     for (uint32_t top = 0; top < 2; top++)
         for (size_t i = 0; i < w->refs[top].len; i++)
             if (w->refs[top].n[i])
-                cb(ctx, (uint32_t)i | (top << 31), -1, WATCH_ALL, NULL);
+                cb(ctx, (uint32_t)i | (top << 31), -1, WATCH_ALL, NULL, 0);
     return 0;
 }
 

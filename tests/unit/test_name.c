@@ -287,3 +287,43 @@ BACKENDS(copytruncate_while_behind_reads_the_copy_first)
     expect(t, out, sizeof out, "<eof>a2|a3|<truncated>b1|");
     atail_close(t);
 }
+
+Test(name, two_rotations_while_behind_lose_nothing, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    create("app.log", "a1\n");
+    atail *t = open_handle(false);
+    cr_assert_eq(follow_name(t, "app.log", false, ATAIL_START_BEGIN), 0);
+    char out[1024] = "";
+    expect(t, out, sizeof out, "a1|<eof>");
+    /* The follower does not look while two rotations happen. */
+    mv("app.log", "app.log.1");
+    create("app.log", "b1\n");
+    mv("app.log", "app.log.2");
+    create("app.log", "c1\n");
+    expect(t, out, sizeof out, "<eof><rotated>b1|<rotated>c1|");
+    atail_close(t);
+}
+
+Test(name, logrotate_shifting_while_behind_loses_nothing, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    create("app.log", "a1\n");
+    atail *t = open_handle(false);
+    cr_assert_eq(follow_name(t, "app.log", false, ATAIL_START_BEGIN), 0);
+    char out[1024] = "";
+    expect(t, out, sizeof out, "a1|<eof>");
+    /* logrotate shifts the old files before renaming the current one. */
+    append("app.log", "a2\n");
+    mv("app.log", "app.log.1");
+    create("app.log", "b1\n");
+    mv("app.log.1", "app.log.2");
+    mv("app.log", "app.log.1");
+    create("app.log", "c1\n");
+    mv("app.log.2", "app.log.3");
+    mv("app.log.1", "app.log.2");
+    mv("app.log", "app.log.1");
+    create("app.log", "d1\n");
+    expect(t, out, sizeof out, "<eof>a2|<rotated>b1|<rotated>c1|<rotated>d1|");
+    atail_close(t);
+}
