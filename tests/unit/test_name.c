@@ -288,8 +288,7 @@ BACKENDS(copytruncate_while_behind_reads_the_copy_first)
     atail_close(t);
 }
 
-Test(name, two_rotations_while_behind_lose_nothing, .init = setup, .fini = teardown,
-     .timeout = 60)
+Test(name, two_rotations_while_behind_lose_nothing, .init = setup, .fini = teardown, .timeout = 60)
 {
     create("app.log", "a1\n");
     atail *t = open_handle(false);
