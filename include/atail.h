@@ -30,7 +30,9 @@
  *   atail_close() on that handle, whichever comes first. Copy what you keep.
  * - Readiness: after atail_fd() polls readable, call atail_next() until it
  *   returns -EAGAIN. As long as atail_next() has not returned -EAGAIN, the
- *   descriptor stays readable, so a caller that stops early loses nothing.
+ *   descriptor stays readable, so a caller that stops early loses nothing
+ *   (it may see one -EAGAIN before the rest, when it waited on atail_fd()
+ *   itself rather than through atail_wait()).
  * - No function blocks, except atail_wait() (for at most its timeout) and
  *   atail_follow() on slow filesystems (open and stat).
  * - The library has no global state, starts no thread, never prints and

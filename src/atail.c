@@ -100,7 +100,9 @@ int atail_open(atail **out, const struct atail_options *opt)
     t->poll = (struct backend){.ops = &watch_poll_ops, .tag = TAG_POLL};
     int r = -ENOMEM;
     t->scratch = malloc(opt->read_size);
-    if (!t->scratch)
+    if (t->cfg.spans)
+        t->cfg.shared = malloc(opt->read_size);
+    if (!t->scratch || (t->cfg.spans && !t->cfg.shared))
         goto fail;
     t->epfd = epoll_create1(EPOLL_CLOEXEC);
     t->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -162,6 +164,7 @@ atail *atail_close(atail *t)
     if (t->epfd >= 0)
         close(t->epfd);
     free(t->scratch);
+    free(t->cfg.shared);
     free(t);
     return NULL;
 }
@@ -540,11 +543,28 @@ static void advance_catchup(atail *t)
     }
 }
 
+/* Whether f may have another event without a new change report. */
+static bool file_has_more(const struct file *f)
+{
+    return f->head < f->tail || f->dirty || f->error || f->truncated || f->notice ||
+           f->trunc_pending || f->reopen_now || f->recheck || f->n_next > 0 || f->name_missing ||
+           (f->at_eof && !f->eof_reported) || (f->closed && !f->end_reported);
+}
+
+/* An event is returned: keep atail_fd() readable if more may follow. The
+ * common case, a file read to its end, writes nothing. */
+static int returning(atail *t, const struct file *f, bool from_queue)
+{
+    if (t->save_error || t->rq_len > (from_queue ? 1u : 0u) ||
+        (t->catchup < t->n_files && t->files[t->catchup] != f) || (f && file_has_more(f)))
+        wake(t);
+    return 1;
+}
+
 int atail_next(atail *t, struct atail_event *ev)
 {
     if (!t || !ev)
         return -EINVAL;
-    bool collected = false;
     for (;;) {
         if (t->save_error) {
             *ev = (struct atail_event){.kind = ATAIL_EVENT_ERROR,
@@ -552,40 +572,39 @@ int atail_next(atail *t, struct atail_event *ev)
                                        .path = t->state_path,
                                        .error = t->save_error};
             t->save_error = 0;
-            wake(t);
-            return 1;
+            return returning(t, NULL, false);
         }
         if (t->catchup < t->n_files) {
             struct file *f = t->files[t->catchup];
             if (serve(t, f, ev) == 1) {
                 advance_catchup(t);
-                wake(t);
-                return 1;
+                return returning(t, f, false);
             }
             advance_catchup(t);
         }
         while (t->rq_len > 0) {
             struct file *f = t->files[t->runq[t->rq_head]];
-            if (serve(t, f, ev) == 1) {
-                wake(t);
-                return 1;
-            }
+            if (serve(t, f, ev) == 1)
+                return returning(t, f, true);
             t->queued[f->id] = false;
             t->rq_head = (t->rq_head + 1) % t->rq_cap;
             t->rq_len--;
         }
-        if ((t->n_ended == t->n_files && t->n_globs == 0) || (collected && t->pid_dead)) {
+        if ((t->n_ended == t->n_files && t->n_globs == 0) || (t->collected && t->pid_dead)) {
             unwake(t);
             return 0;
         }
-        if (collected) {
+        /* Asked the epoll set since the caller last waited: whatever became
+         * ready since keeps atail_fd() readable, so no need to ask again. */
+        if (t->collected) {
+            t->collected = false;
             unwake(t);
             return -EAGAIN;
         }
         int r = collect(t);
         if (r < 0)
             return r;
-        collected = true;
+        t->collected = true;
     }
 }
 
@@ -593,6 +612,7 @@ int atail_wait(atail *t, int timeout_ms)
 {
     if (!t)
         return -EINVAL;
+    t->collected = false; /* the caller waits: look again afterwards */
     struct pollfd pfd = {.fd = t->epfd, .events = POLLIN};
     int r = poll(&pfd, 1, timeout_ms);
     if (r < 0)

@@ -156,8 +156,10 @@ void file_release(struct file *f)
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;
-    free(f->buf);
+    if (!f->buf_shared)
+        free(f->buf);
     f->buf = NULL;
+    f->buf_shared = false;
     f->cap = f->head = f->tail = 0;
 }
 
@@ -189,9 +191,35 @@ static size_t held_start(const struct file *f, int delim, bool *whole)
  * the unread bytes to the front, and grows the buffer geometrically. */
 static int make_room(struct file *f, const struct reader_config *cfg)
 {
-    if (f->head == f->tail)
+    if (f->head == f->tail) {
         f->head = f->tail = 0;
-    if (f->cap - f->tail >= cfg->read_size)
+        /* A span is delivered whole as soon as it is read, so between two
+         * reads a file holds nothing: every file reads through the handle's
+         * one buffer and costs no memory of its own. */
+        if (cfg->spans && f->hold == ATAIL_START_END && cfg->shared) {
+            if (!f->buf_shared)
+                free(f->buf);
+            f->buf = cfg->shared;
+            f->cap = cfg->read_size;
+            f->buf_shared = true;
+            return 0;
+        }
+    }
+    if (f->buf_shared) { /* keeping bytes across reads: a buffer of its own */
+        size_t used = f->tail - f->head;
+        char *b = malloc(used + cfg->read_size);
+        if (!b)
+            return -ENOMEM;
+        memcpy(b, f->buf + f->head, used);
+        f->buf = b;
+        f->cap = used + cfg->read_size;
+        f->head = 0;
+        f->tail = used;
+        f->buf_shared = false;
+    }
+    if (!f->want)
+        f->want = FILE_FIRST_READ < cfg->read_size ? FILE_FIRST_READ : cfg->read_size;
+    if (f->cap - f->tail >= f->want)
         return 0;
     if (f->hold != ATAIL_START_END) {
         bool whole;
@@ -205,10 +233,10 @@ static int make_room(struct file *f, const struct reader_config *cfg)
         f->head = 0;
         f->tail = used;
     }
-    if (f->cap - used >= cfg->read_size)
+    if (f->cap - used >= f->want)
         return 0;
-    size_t cap = f->cap ? f->cap : cfg->read_size;
-    while (cap - used < cfg->read_size)
+    size_t cap = f->cap ? f->cap : f->want;
+    while (cap - used < f->want)
         cap *= 2;
     char *b = realloc(f->buf, cap);
     if (!b)
@@ -323,6 +351,8 @@ static int fill(struct file *f, const struct reader_config *cfg)
         return 0;
     }
     if (n > 0) {
+        if ((size_t)n == room && f->want < cfg->read_size) /* busy: read more at once */
+            f->want = f->want * 2 < cfg->read_size ? f->want * 2 : cfg->read_size;
         if (f->seekable)
             remember(f, f->buf + f->tail, (size_t)n, f->pos);
         f->tail += (size_t)n;

@@ -25,7 +25,12 @@ struct reader_config {
     bool spans;
     size_t max_line;
     size_t read_size;
+    char *shared; /* read_size bytes: spans are read here (see make_room) */
 };
+
+/* First read size of a file in line mode; it doubles up to read_size while
+ * reads fill it, so idle files cost little memory. */
+#define FILE_FIRST_READ ((size_t)16 * 1024)
 
 struct backend;
 
@@ -60,6 +65,8 @@ struct file {
     /* Buffered bytes buf[head..tail) end at file offset `pos`. */
     char *buf;
     size_t cap, head, tail;
+    bool buf_shared; /* buf is cfg->shared, not owned */
+    size_t want;     /* room wanted for the next read */
     uint64_t pos;
 
     uint64_t skip_lines;   /* lines still to drop before delivering (-n +N) */

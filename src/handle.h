@@ -50,7 +50,8 @@ struct atail {
     unsigned rotate_grace_ms;
     int epfd;
     int wakefd;
-    bool woken; /* wakefd holds a count: atail_fd() polls readable */
+    bool woken;     /* wakefd holds a count: atail_fd() polls readable */
+    bool collected; /* the epoll set was asked since the caller last waited */
     int timerfd;
     uint64_t timer_at_ms; /* when timerfd fires, 0 when disarmed */
     struct backend inotify;

@@ -8,6 +8,7 @@
 #include "watch.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,10 @@ static int ino_dispatch(struct watch *w, watch_cb *cb, void *ctx)
             else
                 report(w, ie, cb, ctx);
         }
+        /* Less than a buffer: the queue was empty. What comes later keeps
+         * the descriptor readable; no read just to see EAGAIN. */
+        if ((size_t)n < sizeof buf - sizeof(struct inotify_event) - NAME_MAX - 1)
+            return 0;
     }
 }
 
