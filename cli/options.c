@@ -1,6 +1,7 @@
 /* options.c - see options.h. The order of the checks and the wording of
  * every message are GNU tail 9.1's (src/tail.c: parse_obsolete_option,
- * parse_options), so scripts written for tail see the same behaviour. */
+ * parse_options), so scripts written for tail see the same behaviour;
+ * atail's own options come after, in the same style. */
 #include "options.h"
 
 #include "number.h"
@@ -12,6 +13,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -20,76 +22,54 @@ enum {
     OPT_PID,
     OPT_FOLLOW,
     OPT_MAX_LINES,
+    OPT_MAX_LINE,
+    OPT_DISABLE_INOTIFY,
+    OPT_ROTATE_GRACE,
+    OPT_SPAWN,
+    OPT_STATE,
+    OPT_STATE_INTERVAL,
+    OPT_STATE_SYNC,
+    OPT_OUTPUT,
+    OPT_JSON_TIME,
+    OPT_JSON_HOST,
+    OPT_GLOB,
+    OPT_EXCLUDE,
     OPT_HELP,
     OPT_VERSION,
-    OPT_IGNORED, /* GNU's undocumented ---disable-inotify, ---presume-input-pipe */
+    OPT_IGNORED, /* GNU's undocumented ---presume-input-pipe */
 };
 
 static const struct option long_options[] = {
     {"bytes", required_argument, NULL, 'c'},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"follow", optional_argument, NULL, OPT_FOLLOW},
+    {"glob", required_argument, NULL, OPT_GLOB},
+    {"json-host", no_argument, NULL, OPT_JSON_HOST},
+    {"json-time", no_argument, NULL, OPT_JSON_TIME},
     {"lines", required_argument, NULL, 'n'},
+    {"max-line", required_argument, NULL, OPT_MAX_LINE},
     {"max-lines", required_argument, NULL, OPT_MAX_LINES},
     {"max-unchanged-stats", required_argument, NULL, OPT_MAX_UNCHANGED_STATS},
-    {"-disable-inotify", no_argument, NULL, OPT_IGNORED},
+    {"-disable-inotify", no_argument, NULL, OPT_DISABLE_INOTIFY},
+    {"disable-inotify", no_argument, NULL, OPT_DISABLE_INOTIFY},
+    {"output", required_argument, NULL, OPT_OUTPUT},
     {"pid", required_argument, NULL, OPT_PID},
     {"-presume-input-pipe", no_argument, NULL, OPT_IGNORED},
     {"quiet", no_argument, NULL, 'q'},
     {"retry", no_argument, NULL, OPT_RETRY},
+    {"rotate-grace", required_argument, NULL, OPT_ROTATE_GRACE},
     {"silent", no_argument, NULL, 'q'},
     {"sleep-interval", required_argument, NULL, 's'},
+    {"spawn", required_argument, NULL, OPT_SPAWN},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"state-interval", required_argument, NULL, OPT_STATE_INTERVAL},
+    {"state-sync", required_argument, NULL, OPT_STATE_SYNC},
     {"verbose", no_argument, NULL, 'v'},
     {"zero-terminated", no_argument, NULL, 'z'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
-
-/* Keep in step with man/atail.1: same options, same descriptions. */
-static const char usage_text[] =
-    "Usage: atail [OPTION]... [FILE]...\n"
-    "Print the last 10 lines of each FILE to standard output.\n"
-    "With more than one FILE, precede each with a header giving the file name.\n"
-    "\n"
-    "With no FILE, or when FILE is -, read standard input.\n"
-    "\n"
-    "Mandatory arguments to long options are mandatory for short options too.\n"
-    "  -c, --bytes=[+]NUM       output the last NUM bytes; or use -c +NUM to\n"
-    "                             output starting with byte NUM of each file\n"
-    "  -f, --follow[={name|descriptor}]\n"
-    "                           output appended data as the file grows;\n"
-    "                             an absent option argument means 'descriptor'\n"
-    "                             ('name' is not supported yet)\n"
-    "  -F                       same as --follow=name --retry (not supported yet)\n"
-    "  -n, --lines=[+]NUM       output the last NUM lines, instead of the last 10;\n"
-    "                             or use -n +NUM to output starting with line NUM\n"
-    "      --max-lines=N        exit as soon as N lines have been output\n"
-    "                             (an atail extension)\n"
-    "      --max-unchanged-stats=N\n"
-    "                           accepted for compatibility and ignored: it only\n"
-    "                             matters to --follow=name\n"
-    "      --pid=PID            with -f, terminate after process ID, PID dies\n"
-    "  -q, --quiet, --silent    never output headers giving file names\n"
-    "      --retry              keep trying to open a file if it is inaccessible;\n"
-    "                             ignored without -f, not supported yet with -f\n"
-    "  -s, --sleep-interval=N   accepted for compatibility and ignored: atail\n"
-    "                             waits for events instead of sleeping\n"
-    "  -v, --verbose            always output headers giving file names\n"
-    "  -z, --zero-terminated    line delimiter is NUL, not newline\n"
-    "      --help               display this help and exit\n"
-    "      --version            output version information and exit\n"
-    "\n"
-    "NUM may have a multiplier suffix:\n"
-    "b 512, kB 1000, K 1024, MB 1000*1000, M 1024*1024,\n"
-    "GB 1000*1000*1000, G 1024*1024*1024, and so on for T, P, E, Z, Y.\n"
-    "Binary prefixes can be used, too: KiB=K, MiB=M, and so on.\n"
-    "\n"
-    "With --follow (-f), atail follows the file descriptor, which means that\n"
-    "even if a followed file is renamed, atail keeps reading it.  A pipe given\n"
-    "as standard input is read to its end and not followed.\n"
-    "\n"
-    "Exit status is 0 on success, 1 if a file could not be read or another\n"
-    "error occurred.\n";
 
 static void try_help(void)
 {
@@ -107,19 +87,18 @@ static int print_text(const char *text)
     return 0;
 }
 
-/* --follow's argument, matched like gnulib's argmatch: exact, else an
- * unambiguous prefix. Returns 1 for name, 0 for descriptor, -1 (reported)
- * otherwise. */
-static int follow_mode_arg(const char *arg)
+/* An option's argument among `choices`, matched like gnulib's argmatch:
+ * exact, else an unambiguous prefix. Returns the index, or -1 (reported,
+ * in argmatch's words). */
+static int match_arg(const char *option, const char *arg, const char *const *choices, int n)
 {
-    static const char *const modes[] = {"descriptor", "name"};
     size_t len = strlen(arg);
     int found = -1;
     bool ambiguous = false;
-    for (int i = 0; i < 2; i++) {
-        if (strncmp(modes[i], arg, len) != 0)
+    for (int i = 0; i < n; i++) {
+        if (strncmp(choices[i], arg, len) != 0)
             continue;
-        if (strlen(modes[i]) == len)
+        if (strlen(choices[i]) == len)
             return i;
         if (found < 0)
             found = i;
@@ -129,13 +108,20 @@ static int follow_mode_arg(const char *arg)
     if (found >= 0 && !ambiguous)
         return found;
     msg(0, "%s argument %s for %s", ambiguous ? "ambiguous" : "invalid", quote_arg(0, arg),
-        quote_arg(1, "--follow"));
+        quote_arg(1, option));
     fputs("Valid arguments are:", stderr);
-    for (int i = 0; i < 2; i++)
-        fprintf(stderr, "\n  - %s", quote_arg(0, modes[i]));
+    for (int i = 0; i < n; i++)
+        fprintf(stderr, "\n  - %s", quote_arg(0, choices[i]));
     fputc('\n', stderr);
     try_help();
     return -1;
+}
+
+/* --follow's argument: 1 for name, 0 for descriptor, -1 (reported). */
+static int follow_mode_arg(const char *arg)
+{
+    static const char *const modes[] = {"descriptor", "name"};
+    return match_arg("--follow", arg, modes, 2);
 }
 
 /* GNU accepts the obsolete form only with one option and at most one file
@@ -182,6 +168,78 @@ static int number_arg(const char *arg, const char *suffixes, uint64_t max, const
         return 0;
     msg(errnum, "%s: %s", what, quote_arg(0, arg));
     return -1;
+}
+
+/* A number of seconds (-s's syntax): 0 or -1 (reported as `what`). */
+static int seconds_arg(const char *arg, const char *what, double *val)
+{
+    if (num_seconds(arg, val) == 0)
+        return 0;
+    msg(0, "%s: %s", what, quote_arg(0, arg));
+    return -1;
+}
+
+/* atail's own options. */
+static int parse_atail(int c, struct cli_options *o)
+{
+    static const char *const outputs[] = {"raw", "json"};
+    static const char *const syncs[] = {"interval", "line"};
+    int k;
+    switch (c) {
+    case OPT_MAX_LINE:
+        if (number_arg(optarg, NUM_SUFFIXES_TAIL, SIZE_MAX / 8, "invalid maximum line length",
+                       &o->max_line) < 0)
+            return 1;
+        if (o->max_line == 0) {
+            msg(0, "invalid maximum line length: %s", quote_arg(0, optarg));
+            return 1;
+        }
+        return OPTIONS_RUN;
+    case OPT_DISABLE_INOTIFY:
+        o->disable_inotify = true;
+        return OPTIONS_RUN;
+    case OPT_ROTATE_GRACE:
+        o->rotate_grace_set = true;
+        return seconds_arg(optarg, "invalid number of seconds", &o->rotate_grace) ? 1 : OPTIONS_RUN;
+    case OPT_SPAWN:
+        o->spawn = optarg;
+        return OPTIONS_RUN;
+    case OPT_STATE:
+        if (!*optarg) {
+            msg(0, "invalid state file name: %s", quote_arg(0, optarg));
+            return 1;
+        }
+        o->state_path = optarg;
+        return OPTIONS_RUN;
+    case OPT_STATE_INTERVAL:
+        return seconds_arg(optarg, "invalid number of seconds", &o->state_interval) ? 1
+                                                                                    : OPTIONS_RUN;
+    case OPT_STATE_SYNC:
+        if ((k = match_arg("--state-sync", optarg, syncs, 2)) < 0)
+            return 1;
+        o->state_sync_line = k == 1;
+        return OPTIONS_RUN;
+    case OPT_OUTPUT:
+        if ((k = match_arg("--output", optarg, outputs, 2)) < 0)
+            return 1;
+        o->output = k == 1 ? OUTPUT_JSON : OUTPUT_RAW;
+        return OPTIONS_RUN;
+    case OPT_JSON_TIME:
+        o->json_time = true;
+        return OPTIONS_RUN;
+    case OPT_JSON_HOST:
+        o->json_host = true;
+        return OPTIONS_RUN;
+    case OPT_GLOB:
+        o->globs[o->n_globs++] = optarg;
+        return OPTIONS_RUN;
+    case OPT_EXCLUDE:
+        o->excludes[o->n_excludes++] = optarg;
+        return OPTIONS_RUN;
+    default:
+        try_help(); /* getopt has said what is wrong */
+        return 1;
+    }
 }
 
 static int parse_one(int c, struct cli_options *o)
@@ -260,9 +318,45 @@ static int parse_one(int c, struct cli_options *o)
             msg(0, "option used in invalid context -- %c", c);
             return 1;
         }
-        try_help(); /* getopt has said what is wrong */
+        return parse_atail(c, o);
+    }
+}
+
+/* What GNU checks after parsing (warnings, in its order), then atail's own
+ * combinations. Returns OPTIONS_RUN or 1. */
+static int check(struct cli_options *o)
+{
+    if (o->retry) {
+        if (!o->follow) {
+            o->retry = false;
+            msg(0, "warning: --retry ignored; --retry is useful only when following");
+        } else if (!o->follow_name) {
+            msg(0, "warning: --retry only effective for the initial open");
+        }
+    }
+    if (o->pid && !o->follow && !o->spawn)
+        msg(0, "warning: PID ignored; --pid=PID is useful only when following");
+    for (size_t i = 0; i < o->n_files; i++) {
+        if (o->follow_name && strcmp(o->files[i], "-") == 0) {
+            msg(0, "cannot follow %s by name", quote_name(0, "-"));
+            return 1;
+        }
+    }
+    if (o->spawn && o->pid) {
+        msg(0, "--spawn and --pid cannot be used together");
         return 1;
     }
+    if (o->spawn)
+        o->follow = true; /* by descriptor, unless -f or -F said otherwise */
+    return OPTIONS_RUN;
+}
+
+void options_free(struct cli_options *o)
+{
+    free(o->globs);
+    free(o->excludes);
+    o->globs = NULL;
+    o->excludes = NULL;
 }
 
 int options_parse(int argc, char **argv, struct cli_options *o)
@@ -271,9 +365,18 @@ int options_parse(int argc, char **argv, struct cli_options *o)
         .lines = true,
         .count = 10,
         .sleep_interval = 1.0,
+        .state_interval = 1.0,
         .headers = HEADERS_MULTIPLE,
         .delimiter = '\n',
     };
+    /* Each --glob and --exclude takes an argument: argc bounds them. */
+    o->globs = calloc((size_t)argc + 1, sizeof *o->globs);
+    o->excludes = calloc((size_t)argc + 1, sizeof *o->excludes);
+    if (!o->globs || !o->excludes) {
+        msg(ENOMEM, "cannot parse the command line");
+        options_free(o);
+        return 1;
+    }
     /* getopt names argv[0] in its complaints; make them "atail: ...". */
     static char program_name[] = PROGRAM_NAME;
     argv[0] = program_name;
@@ -292,30 +395,14 @@ int options_parse(int argc, char **argv, struct cli_options *o)
             return r;
     }
 
-    if (o->follow_name) {
-        msg(0, "--follow=name is not supported yet");
-        return 1;
-    }
-    if (o->retry) {
-        if (!o->follow) {
-            o->retry = false;
-            msg(0, "warning: --retry ignored; --retry is useful only when following");
-        } else {
-            msg(0, "--retry is not supported yet");
-            return 1;
-        }
-    }
-    if (o->pid && !o->follow)
-        msg(0, "warning: PID ignored; --pid=PID is useful only when following");
-
     if (optind < argc) {
         o->files = argv + optind;
         o->n_files = (size_t)(argc - optind);
-    } else {
+    } else if (o->n_globs == 0) {
         static char dash[] = "-";
         static char *stdin_only[] = {dash};
         o->files = stdin_only;
         o->n_files = 1;
     }
-    return OPTIONS_RUN;
+    return check(o);
 }

@@ -457,3 +457,139 @@ void kill_scratch_procs(void)
     for (int i = 0; i < n && i < 64; i++)
         kill(pids[i], SIGKILL);
 }
+
+/* ---- Measuring a running process ----------------------------------------- */
+
+long proc_read_stdout(struct proc *p, void *dst, size_t cap, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (p->out_fd < 0)
+            return 0;
+        struct pollfd pf[2] = {{.fd = p->out_fd, .events = POLLIN},
+                               {.fd = p->err_fd, .events = POLLIN}};
+        long long left = deadline - now_ms();
+        if (left < 0)
+            left = 0;
+        int r = poll(pf, p->err_fd >= 0 ? 2 : 1, (int)left);
+        if (r < 0 && errno != EINTR)
+            cr_assert_fail("poll: %s", strerror(errno));
+        if (r > 0 && p->err_fd >= 0 && pf[1].revents)
+            drain_fd(&p->err_fd, &p->err);
+        if (r > 0 && pf[0].revents) {
+            ssize_t n = read(p->out_fd, dst, cap);
+            if (n > 0)
+                return (long)n;
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(p->out_fd);
+                p->out_fd = -1;
+                return 0;
+            }
+        }
+        if (r == 0 && now_ms() >= deadline)
+            return -1;
+    }
+}
+
+bool proc_running(struct proc *p)
+{
+    if (p->status != -1)
+        return false;
+    int st;
+    if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+        p->status = st;
+        return false;
+    }
+    return true;
+}
+
+/* The value after "key" (up to the end of its line) in a /proc file, as a
+ * number, or -1. */
+static long long proc_file_number(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[512];
+    long long v = -1;
+    size_t klen = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, klen) == 0) {
+            v = strtoll(line + klen, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
+long proc_status_kb(pid_t pid, const char *field)
+{
+    char path[64], key[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    snprintf(key, sizeof key, "%s:", field);
+    return (long)proc_file_number(path, key);
+}
+
+long long proc_read_total(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+    return proc_file_number(path, "rchar:");
+}
+
+static int count_fds(pid_t pid, const char *target)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (target) {
+            char to[PATH_MAX];
+            ssize_t len = readlinkat(dirfd(d), e->d_name, to, sizeof to - 1);
+            if (len < 0)
+                continue;
+            to[len] = '\0';
+            if (strcmp(to, target) != 0)
+                continue;
+        }
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+int proc_fd_count(pid_t pid)
+{
+    return count_fds(pid, NULL);
+}
+
+int proc_fd_count_of(pid_t pid, const char *target)
+{
+    return count_fds(pid, target);
+}
+
+long long proc_cpu_ticks(pid_t pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    /* Fields after the command name, which ends at the last ')': state is
+     * field 3, utime 14, stime 15. */
+    char *s = ok ? strrchr(line, ')') : NULL;
+    if (!s)
+        return -1;
+    unsigned long long utime = 0, stime = 0;
+    if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+        return -1;
+    return (long long)(utime + stime);
+}

@@ -99,4 +99,32 @@ int scratch_procs(pid_t *pids, int max);
  * test that fails half-way leaves nothing running. */
 void kill_scratch_procs(void);
 
+/* ---- Measuring a running process (bad-input and limit tests) ------------- */
+
+/* Reads the child's standard output directly into dst (at most cap
+ * bytes), not into p->out, for outputs too big to keep; its stderr goes on
+ * being collected into p->err meanwhile. Waits up to timeout_ms for data.
+ * Returns the number of bytes read (> 0), 0 at end of file, or -1 when
+ * nothing came before the deadline. */
+long proc_read_stdout(struct proc *p, void *dst, size_t cap, int timeout_ms);
+
+/* True while the child runs (reaps it, setting p->status, once it ended). */
+bool proc_running(struct proc *p);
+
+/* A field of /proc/PID/status in kB ("VmHWM", "VmRSS"), or -1. */
+long proc_status_kb(pid_t pid, const char *field);
+
+/* Number of open descriptors of pid (entries of /proc/PID/fd), or -1. */
+int proc_fd_count(pid_t pid);
+
+/* Number of descriptors of pid whose link reads `target` (e.g.
+ * "anon_inode:inotify"), or -1. */
+int proc_fd_count_of(pid_t pid, const char *target);
+
+/* Bytes pid has read so far (rchar in /proc/PID/io), or -1. */
+long long proc_read_total(pid_t pid);
+
+/* CPU time pid has used, user + system, in clock ticks, or -1. */
+long long proc_cpu_ticks(pid_t pid);
+
 #endif

@@ -282,7 +282,7 @@ Test(log_writer, sigterm_and_sigint_leave_complete_lines_and_exit_0)
 
 Test(log_writer, bad_arguments_exit_2_with_prefix)
 {
-    const char *cases[][4] = {
+    const char *cases[][5] = {
         {"--interval", "-1"},
         {"--interval", "abc"},
         {"-i", "1s"},
@@ -302,10 +302,26 @@ Test(log_writer, bad_arguments_exit_2_with_prefix)
         {"--count"},
         {"--mono=1"},
         {"--file", ""},
+        {"--rotate=bogus", "--rotate-every=5"},
+        {"--rotate=rename"},
+        {"--rotate-every=5"},
+        {"--rotate=rename", "--rotate-every=0"},
+        {"--rotate=rename", "--rotate-every=5", "--rotate-bytes=100"},
+        {"--rotate=rename", "--rotate-bytes=1X"},
+        {"--rotate=rename", "--rotate-bytes=99999999999G"},
+        {"--rotate=rename", "--rotate-seconds=0"},
+        {"--rotate=rename", "--rotate-seconds=-1"},
+        {"--rotate=rename", "--rotate-every=5", "--keep=0"},
+        {"--rotate=copytruncate", "--rotate-every=5", "--keep=0"},
+        {"--rotate=delete", "--rotate-every=5", "--keep=2"},
+        {"--rotate=rename", "--rotate-every=5", "--truncate-delay=1"},
+        {"--rotate=copytruncate", "--rotate-every=5", "--truncate-delay=x"},
+        {"--keep=3"},
+        {"--report", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *argv[6] = {bin_path("log_writer")};
-        for (size_t j = 0; j < 4 && cases[i][j]; j++)
+        const char *argv[7] = {bin_path("log_writer")};
+        for (size_t j = 0; j < 5 && cases[i][j]; j++)
             argv[j + 1] = cases[i][j];
         struct proc *p = proc_start(argv, scratch_dir(), 0);
         cr_assert(proc_wait_exit(p, 10000), "case %zu (%s) did not exit", i, argv[1]);
@@ -319,8 +335,13 @@ Test(log_writer, bad_arguments_exit_2_with_prefix)
 }
 
 static const char *const options[] = {
-    "--file", "-f", "--interval", "-i",     "--rate",    "-r",     "--count", "-c",
-    "--size", "-s", "--start",    "--mono", "--no-time", "--help", "-h",      "--version"};
+    "--file",           "-f",       "--interval",       "-i",
+    "--rate",           "-r",       "--count",          "-c",
+    "--size",           "-s",       "--start",          "--mono",
+    "--no-time",        "--rotate", "--rotate-every",   "--rotate-bytes",
+    "--rotate-seconds", "--keep",   "--truncate-delay", "--report",
+    "--help",           "-h",       "--version",        "copytruncate",
+    "symlink",          "SIGHUP"};
 
 Test(log_writer, help_mentions_every_option_and_matches_man_page)
 {
@@ -382,4 +403,270 @@ Test(log_writer, write_error_exits_1)
     cr_assert_eq(strncmp(p->err.data, "log_writer: ", 12), 0, "%s", p->err.data);
     cr_assert(strstr(p->err.data, "No space"), "%s", p->err.data);
     proc_free(p);
+}
+
+/* ---- rotation ------------------------------------------------------------ */
+
+/* The whole content of scratch file `name`, or NULL when it is missing. */
+static char *content(const char *name)
+{
+    if (access(scratch_path(name), F_OK) != 0)
+        return NULL;
+    struct buf b = {0};
+    read_log(name, &b);
+    return b.data;
+}
+
+static void expect_content(const char *name, const char *want)
+{
+    char *got = content(name);
+    if (!want) {
+        cr_assert_null(got, "%s exists: \"%s\"", name, got);
+        return;
+    }
+    cr_assert_not_null(got, "%s is missing", name);
+    cr_assert_str_eq(got, want, "%s", name);
+    free(got);
+}
+
+Test(log_writer, rename_rotation_shifts_and_keeps_k_files)
+{
+    struct proc *p = RUN(10000, "-i", "0", "-c", "10", "--no-time", "--rotate=rename",
+                         "--rotate-every=2", "--keep=3", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    cr_assert_eq(p->err.len, 0, "%s", p->err.data);
+    expect_content("app.log", "seq=9\nseq=10\n");
+    expect_content("app.log.1", "seq=7\nseq=8\n");
+    expect_content("app.log.2", "seq=5\nseq=6\n");
+    expect_content("app.log.3", "seq=3\nseq=4\n");
+    expect_content("app.log.4", NULL);
+    expect_content("report", "# rotation 1 rename before seq=3\n"
+                             "# rotation 2 rename before seq=5\n"
+                             "# rotation 3 rename before seq=7\n"
+                             "# rotation 4 rename before seq=9\n");
+    proc_free(p);
+}
+
+Test(log_writer, rotation_report_goes_to_stderr_by_default)
+{
+    struct proc *p =
+        RUN(10000, "-i", "0", "-c", "3", "--no-time", "--rotate=rename", "--rotate-every=2");
+    cr_assert_eq(exit_code(p), 0);
+    cr_assert_str_eq(p->err.data, "# rotation 1 rename before seq=3\n");
+    proc_free(p);
+}
+
+Test(log_writer, rotate_bytes_ends_files_with_the_line_reaching_the_limit)
+{
+    /* "seq=N\n" is 6 bytes for N < 10: 13 bytes are reached by the third
+     * line of each file. */
+    struct proc *p = RUN(10000, "-i", "0", "-c", "10", "--no-time", "--rotate=rename",
+                         "--rotate-bytes=13", "--keep=9");
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    expect_content("app.log.3", "seq=1\nseq=2\nseq=3\n");
+    expect_content("app.log.2", "seq=4\nseq=5\nseq=6\n");
+    expect_content("app.log.1", "seq=7\nseq=8\nseq=9\n");
+    expect_content("app.log", "seq=10\n");
+    proc_free(p);
+    /* Suffixes: 1K is 1024 bytes; the batch of a fast --rate stops there. */
+    p = RUN(20000, "-r", "100000", "-c", "1000", "-s", "100", "-f", scratch_path("k.log"),
+            "--rotate=rename", "--rotate-bytes=1K", "--keep=200", "--report", scratch_path("r"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    struct stat st;
+    cr_assert_eq(stat(scratch_path("k.log.1"), &st), 0);
+    cr_assert_eq(st.st_size, 1100, "a file of 11 lines of 100 bytes, not %lld",
+                 (long long)st.st_size);
+    proc_free(p);
+}
+
+Test(log_writer, delete_rotation_keeps_nothing)
+{
+    struct proc *p = RUN(10000, "-i", "0", "-c", "10", "--no-time", "--rotate=delete",
+                         "--rotate-every=4", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    expect_content("app.log", "seq=9\nseq=10\n");
+    expect_content("app.log.1", NULL);
+    expect_content("report", "# rotation 1 delete before seq=5\n"
+                             "# rotation 2 delete before seq=9\n");
+    proc_free(p);
+}
+
+Test(log_writer, symlink_rotation_switches_link_and_resumes)
+{
+    struct proc *p = RUN(10000, "-i", "0", "-c", "10", "--no-time", "--rotate=symlink",
+                         "--rotate-every=3", "--keep=1", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    char target[64] = "";
+    cr_assert_gt(readlink(scratch_path("app.log"), target, sizeof target - 1), 0);
+    cr_assert_str_eq(target, "app.log.0004");
+    expect_content("app.log.0004", "seq=10\n");
+    expect_content("app.log.0003", "seq=7\nseq=8\nseq=9\n");
+    expect_content("app.log.0002", NULL); /* --keep=1 */
+    expect_content("app.log.0001", NULL);
+    struct buf b = {0};
+    read_log("report", &b);
+    cr_assert(strstr(b.data, "# rotation 3 symlink to ") && strstr(b.data, "app.log.0004 before "
+                                                                           "seq=10\n"),
+              "%s", b.data);
+    buf_free(&b);
+    proc_free(p);
+
+    /* Started again: goes on with the file the link leads to. */
+    p = RUN(10000, "-i", "0", "-c", "2", "--start", "11", "--no-time", "--rotate=symlink",
+            "--rotate-every=3", "--keep=1", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    expect_content("app.log.0004", "seq=10\nseq=11\nseq=12\n");
+    proc_free(p);
+
+    /* A regular file in the link's place is not destroyed. */
+    write_str(scratch_path("plain.log"), "keep me\n");
+    p = RUN(10000, "-c", "1", "-f", scratch_path("plain.log"), "--rotate=symlink",
+            "--rotate-every=3");
+    cr_assert_eq(exit_code(p), 1);
+    cr_assert(strstr(p->err.data, "not a symbolic link"), "%s", p->err.data);
+    expect_content("plain.log", "keep me\n");
+    proc_free(p);
+}
+
+Test(log_writer, copytruncate_copies_then_truncates_in_place)
+{
+    struct proc *p = RUN(10000, "-i", "0", "-c", "10", "--no-time", "--rotate=copytruncate",
+                         "--rotate-every=4", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    expect_content("app.log.2", "seq=1\nseq=2\nseq=3\nseq=4\n");
+    expect_content("app.log.1", "seq=5\nseq=6\nseq=7\nseq=8\n");
+    expect_content("app.log", "seq=9\nseq=10\n"); /* from offset 0: O_APPEND */
+    expect_content("report", "# rotation 1 copytruncate before seq=5: nothing written between "
+                             "the copy and the truncation\n"
+                             "# rotation 2 copytruncate before seq=9: nothing written between "
+                             "the copy and the truncation\n");
+    proc_free(p);
+}
+
+Test(log_writer, copytruncate_delay_loses_and_reports_exactly)
+{
+    /* A line every 10 ms, 45 ms between copy and truncation: lines 6-10
+     * (or so) are lost, and reported as such; too few lines follow for a
+     * second rotation. */
+    struct proc *p =
+        RUN(10000, "-i", "0.01", "-c", "14", "--no-time", "--rotate=copytruncate",
+            "--rotate-every=5", "--truncate-delay=0.045", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    char *copy = content("app.log.1"), *rep = content("report");
+    cr_assert_not_null(copy);
+    cr_assert_str_eq(copy, "seq=1\nseq=2\nseq=3\nseq=4\nseq=5\n");
+    /* The report names the first line after the copy up to the last
+     * before the truncation; the file starts right after it. */
+    unsigned first, last;
+    cr_assert_eq(sscanf(rep, "%u-%u # rotation 1 copytruncate", &first, &last), 2, "%s", rep);
+    cr_assert_eq(first, 6, "%s", rep);
+    cr_assert(last >= 7 && last <= 12, "%s", rep);
+    char *now = content("app.log");
+    char want[16];
+    snprintf(want, sizeof want, "seq=%u\n", last + 1);
+    cr_assert_eq(strncmp(now, want, strlen(want)), 0, "app.log: %s\nreport: %s", now, rep);
+    free(copy);
+    free(rep);
+    free(now);
+}
+
+Test(log_writer, copytruncate_pending_at_exit_is_left_undone)
+{
+    long long t0 = now_ms();
+    struct proc *p =
+        RUN(10000, "-i", "0", "-c", "6", "--no-time", "--rotate=copytruncate", "--rotate-every=4",
+            "--truncate-delay=100", "--report", scratch_path("report"));
+    cr_assert_lt(now_ms() - t0, 5000, "waited for the truncation");
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    expect_content("app.log.1", "seq=1\nseq=2\nseq=3\nseq=4\n");
+    expect_content("app.log", "seq=1\nseq=2\nseq=3\nseq=4\nseq=5\nseq=6\n");
+    expect_content("report", "# rotation 1 copytruncate before seq=5: not truncated, the writer "
+                             "stopped first\n");
+    proc_free(p);
+}
+
+/* Counts the lines of the report that start with "# rotation". */
+static int rotations_reported(const char *name)
+{
+    char *rep = content(name);
+    cr_assert_not_null(rep);
+    int n = 0;
+    for (const char *s = rep; (s = strstr(s, "# rotation ")) != NULL; s++)
+        n++;
+    free(rep);
+    return n;
+}
+
+Test(log_writer, rotate_seconds_on_schedule_even_when_idle)
+{
+    /* 1000 lines at 2000/s: 0.5 s, a rotation every 0.1 s: about 4. */
+    struct proc *p = RUN(20000, "-r", "2000", "-c", "1000", "--rotate=rename",
+                         "--rotate-seconds=0.1", "--keep=50", "--report", scratch_path("report"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    int n = rotations_reported("report");
+    cr_assert(n >= 3 && n <= 6, "%d rotations", n);
+    proc_free(p);
+    /* Two lines 0.5 s apart: rotations go on while no line is due. */
+    p = RUN(20000, "-i", "0.5", "-c", "2", "-f", scratch_path("idle.log"), "--rotate=rename",
+            "--rotate-seconds=0.1", "--keep=50", "--report", scratch_path("report2"));
+    cr_assert_eq(exit_code(p), 0, "stderr: %s", p->err.data);
+    n = rotations_reported("report2");
+    cr_assert(n >= 3 && n <= 6, "%d rotations", n);
+    proc_free(p);
+}
+
+Test(log_writer, sighup_reopens_by_name)
+{
+    const char *argv[] = {bin_path("log_writer"), "-i", "0.002", "--no-time", "--report",
+                          scratch_path("report"), NULL};
+    struct proc *p = proc_start(argv, scratch_dir(), 0);
+    cr_assert(wait_size(scratch_path("app.log"), 60, 10000), "nothing written");
+    /* An outside rotation: the writer keeps writing to the renamed file
+     * until SIGHUP, then to a new app.log. */
+    cr_assert_eq(rename(scratch_path("app.log"), scratch_path("app.log.1")), 0);
+    cr_assert_eq(kill(p->pid, SIGHUP), 0);
+    cr_assert(wait_size(scratch_path("app.log"), 60, 10000), "app.log not reopened");
+    int status = proc_stop(p, SIGTERM, 10000);
+    cr_assert_eq(exit_code(p), 0, "status %d, stderr: %s", status, p->err.data);
+    struct buf old = {0}, now = {0};
+    read_log("app.log.1", &old);
+    read_log("app.log", &now);
+    size_t n_old = check_lines(&old, "^seq=[0-9]+$", 1);
+    cr_assert_gt(check_lines(&now, "^seq=[0-9]+$", n_old + 1), 0);
+    buf_free(&old);
+    buf_free(&now);
+    char *rep = content("report");
+    char want[128];
+    snprintf(want, sizeof want, "# reopened app.log (SIGHUP) before seq=%zu\n", n_old + 1);
+    cr_assert_str_eq(rep, want);
+    free(rep);
+    proc_free(p);
+}
+
+Test(log_writer, sigterm_during_rotations_exits_0)
+{
+    const char *modes[] = {"--rotate=rename", "--rotate=copytruncate", "--rotate=delete",
+                           "--rotate=symlink"};
+    for (size_t i = 0; i < 4; i++) {
+        char name[32], report[32];
+        snprintf(name, sizeof name, "m%zu.log", i);
+        snprintf(report, sizeof report, "m%zu.report", i);
+        const char *argv[] = {bin_path("log_writer"),
+                              "-r",
+                              "50000",
+                              "-f",
+                              scratch_path(name),
+                              modes[i],
+                              "--rotate-every=100",
+                              "--report",
+                              scratch_path(report),
+                              NULL};
+        /* Each its own report: the signal must not come before the writer
+         * has started. */
+        struct proc *p = proc_start(argv, scratch_dir(), 0);
+        cr_assert(wait_size(scratch_path(report), 200, 10000), "%s: no rotation", modes[i]);
+        int status = proc_stop(p, i % 2 ? SIGINT : SIGTERM, 10000);
+        cr_assert_eq(exit_code(p), 0, "%s: status %d, stderr: %s", modes[i], status, p->err.data);
+        proc_free(p);
+    }
 }

@@ -1,0 +1,89 @@
+/* follow_msgs.c - see follow_msgs.h. The wording, the two spaces after
+ * "following new file"'s semicolon and the quoting (quoteaf for names in
+ * the middle of a message, quotef for names that start one) are GNU tail
+ * 9.1's (src/tail.c: tail_file, recheck). */
+#include "follow_msgs.h"
+
+#include "fdlimit.h"
+#include "output.h"
+#include "quote.h"
+
+#include <errno.h>
+
+static void open_failed(const struct entry *e, int err)
+{
+    if (err == EMFILE) {
+        msg(0, "too many open files (limit %llu): cannot open %s for reading", fdlimit_current(),
+            quote_name(0, e->name));
+        return;
+    }
+    msg(err, "cannot open %s for reading", quote_name(0, e->name));
+}
+
+void fm_not_added(const struct entry *e, bool follow)
+{
+    int err = e->id >= 0 ? -e->start_error : -e->add_error;
+    if (e->is_glob && err == EINVAL) {
+        msg(0, "%s: wildcards are allowed in the last component of a pattern only",
+            quote_name_if_needed(0, e->name));
+    } else if (err == EISDIR) {
+        msg(err, "error reading %s", quote_name(0, e->name));
+        if (follow)
+            msg(0, "%s: cannot follow end of this type of file; giving up on this name",
+                quote_name_if_needed(0, e->name));
+    } else if (e->is_stdin) {
+        msg(err, "%s %s", err == EBADF ? "cannot fstat" : "error reading", quote_name(0, e->name));
+    } else {
+        open_failed(e, err);
+    }
+}
+
+void fm_rotated(const struct entry *e)
+{
+    msg(0, "%s has been replaced;  following new file", quote_name(0, e->name));
+}
+
+void fm_appeared(const struct entry *e)
+{
+    if (e->said_error == 0 || e->said_error == -ENOENT)
+        msg(0, "%s has appeared;  following new file", quote_name(0, e->name));
+    else
+        msg(0, "%s has become accessible", quote_name(0, e->name));
+}
+
+void fm_gone(const struct entry *e, int error)
+{
+    if (error == -EISDIR)
+        msg(0, "%s has been replaced with an untailable file%s", quote_name(0, e->name),
+            e->retry ? "" : "; giving up on this name");
+    else if (e->retry)
+        msg(-error, "%s has become inaccessible", quote_name(0, e->name));
+    else
+        msg(-error, "%s", quote_name_if_needed(0, e->name));
+}
+
+void fm_wait_error(const struct entry *e, int error)
+{
+    if (error == -EISDIR)
+        msg(0, "%s has been replaced with an untailable file", quote_name(0, e->name));
+    else
+        open_failed(e, -error);
+}
+
+void fm_read_error(const struct entry *e, int error, bool follow)
+{
+    msg(-error, "error reading %s", quote_name(0, e->name));
+    if (error == -EISDIR && follow)
+        msg(0, "%s: cannot follow end of this type of file; giving up on this name",
+            quote_name_if_needed(0, e->name));
+}
+
+void fm_truncated(const struct entry *e)
+{
+    msg(0, "%s: file truncated", quote_name_if_needed(0, e->name));
+}
+
+void fm_save_failed(const char *state_path, int error)
+{
+    msg(-error, "cannot save state to %s", quote_name(0, state_path));
+}

@@ -1,0 +1,33 @@
+/* spawn.h - --spawn: the command atail runs as a child while it follows
+ * the files, then stops and reaps on every path out. */
+#ifndef ATAIL_CLI_SPAWN_H
+#define ATAIL_CLI_SPAWN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct child {
+    pid_t pid;    /* 0: none */
+    bool reaped;  /* status is valid */
+    bool stopped; /* atail stopped it (it did not end on its own) */
+    int status;   /* wait status */
+};
+
+/* Runs `command` with /bin/sh -c in a process group of its own, with the
+ * signal mask `mask` (what atail's was before it blocked signals) and
+ * SIGPIPE to its default unless `keep_sigpipe_ignored`. Returns 0, or a
+ * negative errno (reported). */
+int child_spawn(struct child *c, const char *command, const sigset_t *mask,
+                bool keep_sigpipe_ignored);
+
+/* Reaps the child if it has ended on its own; otherwise stops its process
+ * group (SIGCONT, then SIGTERM; SIGKILL after two seconds) and reaps it.
+ * Does nothing once reaped. */
+void child_stop(struct child *c);
+
+/* Says on standard error that the command failed, if it ended on its own
+ * and did. Returns true then. */
+bool child_report(const struct child *c);
+
+#endif
