@@ -722,6 +722,13 @@ int handle_add_path(atail *t, const char *path, const struct atail_follow_option
         return id;
     }
     int id = add_file(t, path, fd, 0, fo);
+    bool wait = fo->follow == ATAIL_FOLLOW_NAME && (fo->flags & ATAIL_FOLLOW_RETRY);
+    if (id == -EISDIR && wait) { /* a directory for now: wait for a file */
+        id = add_file(t, path, -1, 0, fo);
+        if (id >= 0)
+            t->files[id]->error = t->files[id]->last_error = -EISDIR;
+        return id;
+    }
     struct stat st;
     if (id >= 0 && fo->follow != ATAIL_FOLLOW_NONE && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
         t->files[id]->reopen = true; /* a FIFO outlives its writers */

@@ -106,6 +106,12 @@ struct file {
     char *departed[FILE_NEXT_MAX];
     uint32_t departed_cookie[FILE_NEXT_MAX]; /* it is being renamed again */
     unsigned n_departed;
+    /* Generations already read to their end (device, inode), most recent
+     * last: a rename history entry that leads to one is not read again. */
+    dev_t done_dev[FILE_NEXT_MAX];
+    ino_t done_ino[FILE_NEXT_MAX];
+    unsigned n_done;
+    bool access_lost;        /* the name's file became unreadable: said once */
     uint32_t leaving_cookie; /* the name's file is being renamed away */
     bool name_missing;       /* the name leads nowhere (deleted, moved away) */
     int name_error;          /* why (negative errno) */

@@ -130,8 +130,23 @@ int name_init(atail *t, struct file *f, bool retry)
 }
 
 /* Takes fd as the file the name leads to, read from its start. */
+/* Remembers the open generation as read to its end. */
+static void mark_done(struct file *f)
+{
+    if (f->fd < 0)
+        return;
+    if (f->n_done == FILE_NEXT_MAX) {
+        memmove(f->done_dev, f->done_dev + 1, (FILE_NEXT_MAX - 1) * sizeof f->done_dev[0]);
+        memmove(f->done_ino, f->done_ino + 1, (FILE_NEXT_MAX - 1) * sizeof f->done_ino[0]);
+        f->n_done--;
+    }
+    f->done_dev[f->n_done] = f->dev;
+    f->done_ino[f->n_done++] = f->ino;
+}
+
 static void adopt(atail *t, struct file *f, int fd, enum atail_event_kind notice)
 {
+    mark_done(f);
     handle_unwatch_file(t, f);
     int r = file_switch(f, fd);
     if (r == 0)
@@ -147,11 +162,16 @@ static void adopt(atail *t, struct file *f, int fd, enum atail_event_kind notice
 
 /* ---- the queue of generations to read after the open one -------------- */
 
+/* Whether the generation (dev, ino) is being read, waits to be read, or was
+ * read already. */
 static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
 {
     struct stat st;
     if (f->fd >= 0 && f->dev == dev && f->ino == ino)
         return true;
+    for (unsigned i = 0; i < f->n_done; i++)
+        if (f->done_dev[i] == dev && f->done_ino[i] == ino)
+            return true;
     for (unsigned i = 0; i < f->n_next; i++)
         if (fstat(f->next_fd[i], &st) == 0 && st.st_dev == dev && st.st_ino == ino)
             return true;
@@ -294,10 +314,16 @@ void name_recheck(atail *t, struct file *f)
         return;
     }
     if (f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino) {
-        /* The name leads to our file again (moved back). */
+        /* The name leads to our file (again, if it had moved). */
         f->name_missing = false;
         drop_next(f);
         clear_grace(t, f);
+        /* Its mode may have changed: say so once if we could not open it
+         * any more; reading goes on through the descriptor we hold. */
+        bool readable = faccessat(AT_FDCWD, f->path, R_OK, AT_EACCESS) == 0;
+        if (!readable && !f->access_lost)
+            f->error = -EACCES;
+        f->access_lost = !readable;
         return;
     }
     if (f->fd >= 0)
@@ -453,11 +479,15 @@ bool name_settle(atail *t, struct file *f)
             start_grace(t, f); /* more generations wait */
         return true;
     }
+    mark_done(f);
     handle_unwatch_file(t, f);
     close(f->fd);
     f->fd = -1;
     f->head = f->tail = 0;
     f->name_missing = false;
+    while (f->n_departed > 0)
+        departed_remove(f, 0);
+    f->recheck = f->retry; /* what the name became meanwhile (a directory?) */
     f->notice = ATAIL_EVENT_GONE;
     f->notice_error = f->name_error;
     f->last_error = f->name_error;
