@@ -35,11 +35,15 @@ static int identify(struct file *f, int fd)
     f->ino = st.st_ino;
     f->sig_len = 0;
     f->head_sig_len = 0;
-    if (f->seekable) {
-        ssize_t n = pread(fd, f->head_sig, FILE_SIG_MAX, 0);
-        f->head_sig_len = n > 0 ? (uint32_t)n : 0;
-    }
+    if (f->by_name)
+        file_read_head(f);
     return 0;
+}
+
+void file_read_head(struct file *f)
+{
+    ssize_t n = f->seekable ? pread(f->fd, f->head_sig, FILE_SIG_MAX, 0) : 0;
+    f->head_sig_len = n > 0 ? (uint32_t)n : 0;
 }
 
 int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow)

@@ -106,10 +106,15 @@ struct file {
     char *departed[FILE_NEXT_MAX];
     uint32_t departed_cookie[FILE_NEXT_MAX]; /* it is being renamed again */
     unsigned n_departed;
-    /* Generations already read to their end (device, inode), most recent
-     * last: a rename history entry that leads to one is not read again. */
-    dev_t done_dev[FILE_NEXT_MAX];
-    ino_t done_ino[FILE_NEXT_MAX];
+    /* Generations already read to their end, most recent last: a rename
+     * history entry that leads to one is not read again. The hash of the
+     * first bytes tells a recycled inode from the file once read. */
+    struct {
+        dev_t dev;
+        ino_t ino;
+        uint32_t head_len;
+        uint64_t head_hash;
+    } done[FILE_NEXT_MAX];
     unsigned n_done;
     bool access_lost;        /* the name's file became unreadable: said once */
     uint32_t leaving_cookie; /* the name's file is being renamed away */
@@ -145,6 +150,10 @@ int file_switch(struct file *f, int fd);
  * or a negative errno. */
 int file_start(struct file *f, const struct atail_follow_options *fo,
                const struct reader_config *cfg, uint64_t base, char *scratch);
+
+/* Reads the file's first bytes into head_sig (following by name: to find a
+ * copytruncate copy, and to tell a recycled inode from a generation read). */
+void file_read_head(struct file *f);
 
 /* Reading starts over at offset 0, dropping what is buffered. */
 void file_restart(struct file *f);

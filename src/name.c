@@ -125,6 +125,8 @@ int name_init(atail *t, struct file *f, bool retry)
         f->dir = strndup(f->path, (size_t)(slash - f->path));
     if (!f->dir)
         return -ENOMEM;
+    if (f->fd >= 0)
+        file_read_head(f);
     arm_dir(t, f);
     return 0;
 }
@@ -133,15 +135,28 @@ int name_init(atail *t, struct file *f, bool retry)
 /* Remembers the open generation as read to its end. */
 static void mark_done(struct file *f)
 {
-    if (f->fd < 0)
+    if (f->fd < 0 || !f->seekable)
         return;
-    if (f->n_done == FILE_NEXT_MAX) {
-        memmove(f->done_dev, f->done_dev + 1, (FILE_NEXT_MAX - 1) * sizeof f->done_dev[0]);
-        memmove(f->done_ino, f->done_ino + 1, (FILE_NEXT_MAX - 1) * sizeof f->done_ino[0]);
-        f->n_done--;
+    if (f->n_done == FILE_NEXT_MAX)
+        memmove(f->done, f->done + 1, --f->n_done * sizeof f->done[0]);
+    f->done[f->n_done].dev = f->dev;
+    f->done[f->n_done].ino = f->ino;
+    f->done[f->n_done].head_len = f->head_sig_len;
+    f->done[f->n_done++].head_hash = ckpt_hash(f->head_sig, f->head_sig_len);
+}
+
+/* Whether the file open as fd is a generation read already. */
+static bool already_read(const struct file *f, int fd, const struct stat *st)
+{
+    for (unsigned i = 0; i < f->n_done; i++) {
+        if (f->done[i].dev != st->st_dev || f->done[i].ino != st->st_ino)
+            continue;
+        char head[FILE_SIG_MAX];
+        uint32_t len = f->done[i].head_len;
+        if (pread(fd, head, len, 0) == (ssize_t)len && ckpt_hash(head, len) == f->done[i].head_hash)
+            return true;
     }
-    f->done_dev[f->n_done] = f->dev;
-    f->done_ino[f->n_done++] = f->ino;
+    return false;
 }
 
 static void adopt(atail *t, struct file *f, int fd, enum atail_event_kind notice)
@@ -162,16 +177,12 @@ static void adopt(atail *t, struct file *f, int fd, enum atail_event_kind notice
 
 /* ---- the queue of generations to read after the open one -------------- */
 
-/* Whether the generation (dev, ino) is being read, waits to be read, or was
- * read already. */
+/* Whether the generation (dev, ino) is being read or waits to be read. */
 static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
 {
     struct stat st;
     if (f->fd >= 0 && f->dev == dev && f->ino == ino)
         return true;
-    for (unsigned i = 0; i < f->n_done; i++)
-        if (f->done_dev[i] == dev && f->done_ino[i] == ino)
-            return true;
     for (unsigned i = 0; i < f->n_next; i++)
         if (fstat(f->next_fd[i], &st) == 0 && st.st_dev == dev && st.st_ino == ino)
             return true;
@@ -285,7 +296,7 @@ static void queue_departed(struct file *f)
         if (fd < 0)
             continue;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-            queued_identity(f, st.st_dev, st.st_ino)) {
+            queued_identity(f, st.st_dev, st.st_ino) || already_read(f, fd, &st)) {
             close(fd);
             continue;
         }
