@@ -58,6 +58,17 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Whether none of the 8 bytes in x needs an escape or a UTF-8 check: no
+ * control character, '"', '\\' or byte >= 0x80 (the usual "has a zero
+ * byte" bit trick, exact for any/none). */
+static bool plain8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+    uint64_t bad = (x - ones * 0x20) | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash);
+    return ((bad | x) & high) == 0;
+}
+
 size_t json_string(char *out, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
@@ -65,6 +76,8 @@ size_t json_string(char *out, const char *s, size_t n)
     *o++ = '"';
     while (p < end) {
         const unsigned char *run = p;
+        for (uint64_t x; end - p >= 8 && (memcpy(&x, p, 8), plain8(x));)
+            p += 8;
         while (p < end && !special[*p])
             p++;
         memcpy(o, run, (size_t)(p - run));
