@@ -353,6 +353,10 @@ static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const 
     struct file *f = t->files[file_id];
     if (f->end_reported)
         return;
+    if (wid >= 0 && wid == f->next_wid) {
+        handle_enqueue(t, f); /* the next file got data: time to switch? */
+        return;
+    }
     if (wid >= 0 && wid == f->wid) {
         if (what & WATCH_DIR_GONE)
             f->wid = -1; /* the kernel dropped the watch */

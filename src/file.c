@@ -52,6 +52,7 @@ int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow
     f->fd = fd;
     f->wid = -1;
     f->dir_wid = -1;
+    f->next_wid = -1;
     f->follow = follow;
     f->hold = ATAIL_START_END;
     f->path = strdup(path);
@@ -279,6 +280,7 @@ void file_restart(struct file *f)
     f->pos = 0;
     f->head = f->tail = 0;
     f->sig_len = 0;
+    f->head_sig_len = 0; /* relearnt from the new content */
     f->dirty = true;
     f->at_eof = false;
 }

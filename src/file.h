@@ -101,6 +101,8 @@ struct file {
     int next_fd[FILE_NEXT_MAX]; /* files the name led to since, read after
                                    this one, oldest first */
     unsigned n_next;
+    int next_wid; /* watch on next_fd[0] (inotify): its first data ends the
+                     grace period at once */
     /* Where files that left the name went (rename history, oldest first),
      * to read a generation that came and went while we were behind. */
     char *departed[FILE_NEXT_MAX];

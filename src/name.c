@@ -189,26 +189,51 @@ static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
     return false;
 }
 
-static void push_next(struct file *f, int fd)
+/* With inotify, the first file waiting to be read is watched too: its first
+ * data means the writer moved on, and ends the grace period at once. */
+static void watch_next(atail *t, struct file *f)
+{
+    if (f->next_wid >= 0 || f->n_next == 0 || f->be != &t->inotify || !f->be->w)
+        return;
+    int wid = f->be->ops->add_file(f->be->w, f->next_fd[0], f->id);
+    f->next_wid = wid >= 0 && wid != f->wid ? wid : -1;
+}
+
+static void unwatch_next(struct file *f)
+{
+    if (f->next_wid >= 0 && f->be && f->be->w)
+        f->be->ops->remove(f->be->w, f->next_wid, f->id);
+    f->next_wid = -1;
+}
+
+static void push_next(atail *t, struct file *f, int fd)
 {
     if (f->n_next == FILE_NEXT_MAX) {
         close(fd); /* too far behind: the newest waits for a later recheck */
         return;
     }
     f->next_fd[f->n_next++] = fd;
+    watch_next(t, f);
 }
 
-static int pop_next(struct file *f)
+/* Takes the first waiting file; its watch, if any, is the caller's to
+ * keep (*wid) or drop. */
+static int pop_next(struct file *f, int *wid)
 {
     int fd = f->next_fd[0];
     memmove(f->next_fd, f->next_fd + 1, --f->n_next * sizeof f->next_fd[0]);
+    *wid = f->next_wid;
+    f->next_wid = -1;
     return fd;
 }
 
 static void drop_next(struct file *f)
 {
-    while (f->n_next > 0)
-        close(pop_next(f));
+    unwatch_next(f);
+    while (f->n_next > 0) {
+        int wid;
+        close(pop_next(f, &wid));
+    }
 }
 
 /* ---- rename history ------------------------------------------------------ */
@@ -280,7 +305,7 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
 
 /* Queues, oldest first, the generations that left the name and that we have
  * not read: with those, no rotation is missed however far behind we were. */
-static void queue_departed(struct file *f)
+static void queue_departed(atail *t, struct file *f)
 {
     while (f->n_departed > 0) {
         size_t len = strlen(f->dir) + strlen(f->departed[0]) + 2;
@@ -300,7 +325,7 @@ static void queue_departed(struct file *f)
             close(fd);
             continue;
         }
-        push_next(f, fd);
+        push_next(t, f, fd);
     }
 }
 
@@ -338,7 +363,7 @@ void name_recheck(atail *t, struct file *f)
         return;
     }
     if (f->fd >= 0)
-        queue_departed(f);
+        queue_departed(t, f);
     if (queued_identity(f, st.st_dev, st.st_ino))
         return; /* already waiting to be read */
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -351,7 +376,7 @@ void name_recheck(atail *t, struct file *f)
         adopt(t, f, fd, ATAIL_EVENT_APPEARED);
         return;
     }
-    push_next(f, fd);
+    push_next(t, f, fd);
     f->name_missing = false;
     f->dirty = true; /* read the old file to its end */
     start_grace(t, f);
@@ -456,7 +481,7 @@ void name_truncated(atail *t, struct file *f)
 
 void name_expect(atail *t, struct file *f, int next_fd)
 {
-    push_next(f, next_fd);
+    push_next(t, f, next_fd);
     start_grace(t, f);
 }
 
@@ -482,10 +507,16 @@ bool name_settle(atail *t, struct file *f)
     f->flush = false;
     clear_grace(t, f);
     if (f->n_next > 0) {
-        int fd = pop_next(f);
+        int wid;
+        int fd = pop_next(f, &wid);
         enum atail_event_kind notice = f->switch_notice ? f->switch_notice : ATAIL_EVENT_ROTATED;
         f->switch_notice = 0;
         adopt(t, f, fd, notice);
+        /* Its watch was one more registration on the same inode as the
+         * one adopt() made for it: drop it unless it is that one. */
+        if (wid >= 0 && wid != f->wid)
+            f->be->ops->remove(f->be->w, wid, f->id);
+        watch_next(t, f);
         if (f->n_next > 0)
             start_grace(t, f); /* more generations wait */
         return true;
