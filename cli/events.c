@@ -230,6 +230,9 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
     case ATAIL_EVENT_TRUNCATED:
         fm_truncated(e);
         break;
+    case ATAIL_EVENT_LOST:
+        fm_lost(e, ev->len, ev->offset);
+        break;
     case ATAIL_EVENT_ROTATED:
         fm_rotated(e);
         break;
@@ -303,6 +306,7 @@ int events_handle(struct run *r, const struct atail_event *ev)
     case ATAIL_EVENT_EOF:
         return initial_done(r, k);
     case ATAIL_EVENT_TRUNCATED:
+    case ATAIL_EVENT_LOST:
     case ATAIL_EVENT_ROTATED:
     case ATAIL_EVENT_APPEARED:
     case ATAIL_EVENT_GONE:

@@ -4,11 +4,14 @@
  * 9.1's (src/tail.c: tail_file, recheck). */
 #include "follow_msgs.h"
 
+#include <inttypes.h>
+
 #include "fdlimit.h"
 #include "output.h"
 #include "quote.h"
 
 #include <errno.h>
+#include <inttypes.h>
 
 static void open_failed(const struct entry *e, int err)
 {
@@ -75,6 +78,16 @@ void fm_read_error(const struct entry *e, int error, bool follow)
     msg(-error, "error reading %s", quote_name(0, e->name));
     if (error == -EISDIR && follow)
         msg(0, "%s: cannot follow end of this type of file; giving up on this name",
+            quote_name_if_needed(0, e->name));
+}
+
+void fm_lost(const struct entry *e, size_t bytes, uint64_t total)
+{
+    if (bytes)
+        msg(0, "%s: %zu bytes lost (rotated away before they could be read; %" PRIu64 " in all)",
+            quote_name_if_needed(0, e->name), bytes, total);
+    else
+        msg(0, "%s: a rotated file was deleted before it could be read",
             quote_name_if_needed(0, e->name));
 }
 

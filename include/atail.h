@@ -224,6 +224,12 @@ enum atail_event_kind {
                               (error: why); the old file has been read to
                               its end. With ATAIL_FOLLOW_RETRY the name is
                               waited for; otherwise ATAIL_EVENT_END follows. */
+    ATAIL_EVENT_LOST,      /* data known to be lost for good: len is how
+                              many bytes (0 when the amount is not known: a
+                              rotated file deleted before it could be read,
+                              or one more generation than the library keeps
+                              while behind); offset is the file's running
+                              total of bytes known lost. */
 };
 
 /* Flags of a line event.

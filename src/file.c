@@ -275,6 +275,13 @@ static void on_truncation(struct file *f)
     f->truncated = true;
 }
 
+void file_lost(struct file *f, uint64_t bytes)
+{
+    f->lost = true;
+    f->lost_bytes += bytes;
+    f->lost_total += bytes;
+}
+
 void file_restart(struct file *f)
 {
     f->pos = 0;
@@ -477,6 +484,14 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             set_event(ev, f, ATAIL_EVENT_TRUNCATED);
             ev->offset = f->truncated_at;
             f->truncated = false;
+            return 1;
+        }
+        if (f->lost) {
+            set_event(ev, f, ATAIL_EVENT_LOST);
+            ev->len = (size_t)f->lost_bytes;
+            ev->offset = f->lost_total;
+            f->lost = false;
+            f->lost_bytes = 0;
             return 1;
         }
         if (f->notice) {

@@ -74,13 +74,15 @@ struct file {
     enum atail_start hold; /* streams: LAST_LINES/LAST_BYTES held to EOF */
     uint64_t hold_count;
 
-    bool dirty;         /* may have unread data */
-    bool at_eof;        /* the last read found the end */
-    bool eof_reported;  /* ATAIL_EVENT_EOF delivered */
-    bool closed;        /* no more reads: finished, pipe closed, error */
-    bool flush;         /* deliver a partial last line now (before a switch) */
-    bool end_reported;  /* ATAIL_EVENT_END delivered */
-    bool truncated;     /* ATAIL_EVENT_TRUNCATED to deliver */
+    bool dirty;        /* may have unread data */
+    bool at_eof;       /* the last read found the end */
+    bool eof_reported; /* ATAIL_EVENT_EOF delivered */
+    bool closed;       /* no more reads: finished, pipe closed, error */
+    bool flush;        /* deliver a partial last line now (before a switch) */
+    bool end_reported; /* ATAIL_EVENT_END delivered */
+    bool truncated;    /* ATAIL_EVENT_TRUNCATED to deliver */
+    bool lost;         /* ATAIL_EVENT_LOST to deliver: lost_bytes more */
+    uint64_t lost_bytes, lost_total;
     bool trunc_pending; /* truncated, by name: the handle looks for a copy */
     uint64_t truncated_at;
     int error;                           /* ATAIL_EVENT_ERROR to deliver (negative errno) */
@@ -156,6 +158,9 @@ int file_start(struct file *f, const struct atail_follow_options *fo,
 /* Reads the file's first bytes into head_sig (following by name: to find a
  * copytruncate copy, and to tell a recycled inode from a generation read). */
 void file_read_head(struct file *f);
+
+/* Reports bytes known lost (0: an unknown amount) with ATAIL_EVENT_LOST. */
+void file_lost(struct file *f, uint64_t bytes);
 
 /* Reading starts over at offset 0, dropping what is buffered. */
 void file_restart(struct file *f);

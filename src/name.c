@@ -206,16 +206,6 @@ static void unwatch_next(struct file *f)
     f->next_wid = -1;
 }
 
-static void push_next(atail *t, struct file *f, int fd)
-{
-    if (f->n_next == FILE_NEXT_MAX) {
-        close(fd); /* too far behind: the newest waits for a later recheck */
-        return;
-    }
-    f->next_fd[f->n_next++] = fd;
-    watch_next(t, f);
-}
-
 /* Takes the first waiting file; its watch, if any, is the caller's to
  * keep (*wid) or drop. */
 static int pop_next(struct file *f, int *wid)
@@ -225,6 +215,22 @@ static int pop_next(struct file *f, int *wid)
     *wid = f->next_wid;
     f->next_wid = -1;
     return fd;
+}
+
+static void push_next(atail *t, struct file *f, int fd)
+{
+    if (f->n_next == FILE_NEXT_MAX) {
+        /* Too far behind: the oldest waiting generation is given up. */
+        int wid;
+        int old = pop_next(f, &wid);
+        struct stat st;
+        file_lost(f, fstat(old, &st) == 0 ? (uint64_t)st.st_size : 0);
+        close(old);
+        if (wid >= 0)
+            f->be->ops->remove(f->be->w, wid, f->id);
+    }
+    f->next_fd[f->n_next++] = fd;
+    watch_next(t, f);
 }
 
 static void drop_next(struct file *f)
@@ -253,6 +259,21 @@ static void departed_remove(struct file *f, unsigned i)
     memmove(f->departed + i, f->departed + i + 1, (f->n_departed - i) * sizeof f->departed[0]);
     memmove(f->departed_cookie + i, f->departed_cookie + i + 1,
             (f->n_departed - i) * sizeof f->departed_cookie[0]);
+}
+
+/* Whether dir/name is a generation being read or waiting to be read. */
+static bool being_read(const struct file *f, const char *name)
+{
+    size_t len = strlen(f->dir) + strlen(name) + 2;
+    char *p = malloc(len);
+    struct stat st;
+    bool r = false;
+    if (p) {
+        snprintf(p, len, "%s/%s", f->dir, name);
+        r = stat(p, &st) == 0 && queued_identity(f, st.st_dev, st.st_ino);
+        free(p);
+    }
+    return r;
 }
 
 /* Keeps track, from the directory's events, of where each file that held
@@ -287,6 +308,8 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
         }
         if (cookie && cookie == f->leaving_cookie) {
             f->leaving_cookie = 0;
+            if (being_read(f, name))
+                return true; /* the file we read (or will): nothing to add */
             if (f->n_departed == FILE_NEXT_MAX)
                 departed_remove(f, 0);
             char *to = strdup(name);
@@ -298,8 +321,11 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
         }
         return strcmp(name, f->base) == 0;
     }
-    if ((what & WATCH_DELETED) && i >= 0)
+    if ((what & WATCH_DELETED) && i >= 0) {
+        /* A rotated generation deleted before we could open it. */
         departed_remove(f, (unsigned)i);
+        file_lost(f, 0);
+    }
     return strcmp(name, f->base) == 0 || i >= 0;
 }
 

@@ -118,7 +118,8 @@ static void expect(atail *t, char *out, size_t cap, const char *want)
         }
         cr_assert_eq(r, 1);
         static const char *kinds[] = {"",        "",      "",          "<eof>",      "<truncated>",
-                                      "<error>", "<end>", "<rotated>", "<appeared>", "<gone>"};
+                                      "<error>", "<end>", "<rotated>", "<appeared>", "<gone>",
+                                      "<lost>"};
         if (ev.kind == ATAIL_EVENT_LINE)
             snprintf(out + n, cap - n, "%.*s|", (int)ev.len, ev.data);
         else
@@ -324,5 +325,23 @@ Test(name, logrotate_shifting_while_behind_loses_nothing, .init = setup, .fini =
     mv("app.log", "app.log.1");
     create("app.log", "d1\n");
     expect(t, out, sizeof out, "<eof>a2|<rotated>b1|<rotated>c1|<rotated>d1|");
+    atail_close(t);
+}
+
+Test(name, a_generation_deleted_before_it_was_read_is_reported_lost, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    create("app.log", "a1\n");
+    atail *t = open_handle(false);
+    cr_assert_eq(follow_name(t, "app.log", false, ATAIL_START_BEGIN), 0);
+    char out[1024] = "";
+    expect(t, out, sizeof out, "a1|<eof>");
+    /* While the follower does not look: B comes and goes, never read. */
+    mv("app.log", "app.log.1");
+    create("app.log", "b1\n");
+    mv("app.log", "app.log.2");
+    cr_assert_eq(unlink(path("app.log.2")), 0);
+    create("app.log", "c1\n");
+    expect(t, out, sizeof out, "<eof><lost><rotated>c1|");
     atail_close(t);
 }
