@@ -175,6 +175,9 @@ void file_free(struct file *f)
         close(f->next_fd[i]);
     for (unsigned i = 0; i < f->n_departed; i++)
         free(f->departed[i]);
+    free(f->next_fd);
+    free(f->departed);
+    free(f->departed_cookie);
     free(f->path);
     free(f->dir);
     free(f);
@@ -387,6 +390,13 @@ static int fill(struct file *f, const struct reader_config *cfg)
         f->at_eof = true;
         f->dirty = false;
         f->reopen_now = true;
+        return 0;
+    }
+    if (!f->seekable && f->follow && !f->epoll_ok) {
+        /* A device that cannot be polled and is at its end (/dev/null):
+         * followed, it is waited on forever, as tail -f does. */
+        f->at_eof = true;
+        f->dirty = false;
         return 0;
     }
     if (!f->seekable || !f->follow) {

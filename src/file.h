@@ -41,7 +41,9 @@ struct backend;
 
 /* Generations of a followed name remembered at once (rotations while we
  * are behind); beyond this the oldest unread one is given up. */
-#define FILE_NEXT_MAX 8u
+#define FILE_NEXT_MAX 1024u
+/* Generations remembered as read, to recognize them in the history. */
+#define FILE_DONE_MAX 16u
 
 struct file {
     uint32_t id;
@@ -95,20 +97,21 @@ struct file {
     /* Following by name (name.c). */
     bool by_name;
     bool retry;
-    char *dir;                  /* the directory holding the name */
-    const char *base;           /* the name's last component, inside path */
-    int dir_wid;                /* watch on dir, or on its nearest existing ancestor */
-    bool dir_is_parent;         /* dir_wid watches dir itself */
-    bool recheck;               /* the name may lead elsewhere: stat it */
-    int next_fd[FILE_NEXT_MAX]; /* files the name led to since, read after
-                                   this one, oldest first */
-    unsigned n_next;
+    char *dir;          /* the directory holding the name */
+    const char *base;   /* the name's last component, inside path */
+    int dir_wid;        /* watch on dir, or on its nearest existing ancestor */
+    bool dir_is_parent; /* dir_wid watches dir itself */
+    bool recheck;       /* the name may lead elsewhere: stat it */
+    int *next_fd;       /* files the name led to since, read after
+                                         this one, oldest first */
+    unsigned n_next, cap_next;
     int next_wid; /* watch on next_fd[0] (inotify): its first data ends the
                      grace period at once */
     /* Where files that left the name went (rename history, oldest first),
      * to read a generation that came and went while we were behind. */
-    char *departed[FILE_NEXT_MAX];
-    uint32_t departed_cookie[FILE_NEXT_MAX]; /* it is being renamed again */
+    char **departed;
+    uint32_t *departed_cookie; /* it is being renamed again */
+    unsigned cap_departed;
     unsigned n_departed;
     /* Generations already read to their end, most recent last: a rename
      * history entry that leads to one is not read again. The hash of the
@@ -118,7 +121,7 @@ struct file {
         ino_t ino;
         uint32_t head_len;
         uint64_t head_hash;
-    } done[FILE_NEXT_MAX];
+    } done[FILE_DONE_MAX];
     unsigned n_done;
     bool access_lost;        /* the name's file became unreadable: said once */
     uint32_t leaving_cookie; /* the name's file is being renamed away */

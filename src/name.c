@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void remove_dir_watch(struct file *f)
@@ -137,7 +138,7 @@ static void mark_done(struct file *f)
 {
     if (f->fd < 0 || !f->seekable)
         return;
-    if (f->n_done == FILE_NEXT_MAX)
+    if (f->n_done == FILE_DONE_MAX)
         memmove(f->done, f->done + 1, --f->n_done * sizeof f->done[0]);
     f->done[f->n_done].dev = f->dev;
     f->done[f->n_done].ino = f->ino;
@@ -217,6 +218,35 @@ static int pop_next(struct file *f, int *wid)
     return fd;
 }
 
+/* When the file open as fd was created: its statx birth time, then its
+ * inode number (allocated in order in practice) for files born within one
+ * clock tick. False when the filesystem does not record birth times. */
+struct birth {
+    struct timespec t;
+    uint64_t ino;
+};
+
+static bool birth(int fd, struct birth *b)
+{
+    struct statx stx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME | STATX_INO, &stx) < 0 ||
+        !(stx.stx_mask & STATX_BTIME))
+        return false;
+    b->t.tv_sec = stx.stx_btime.tv_sec;
+    b->t.tv_nsec = stx.stx_btime.tv_nsec;
+    b->ino = stx.stx_ino;
+    return true;
+}
+
+static bool later(const struct birth *a, const struct birth *b)
+{
+    if (a->t.tv_sec != b->t.tv_sec)
+        return a->t.tv_sec > b->t.tv_sec;
+    if (a->t.tv_nsec != b->t.tv_nsec)
+        return a->t.tv_nsec > b->t.tv_nsec;
+    return a->ino > b->ino;
+}
+
 static void push_next(atail *t, struct file *f, int fd)
 {
     if (f->n_next == FILE_NEXT_MAX) {
@@ -229,7 +259,33 @@ static void push_next(atail *t, struct file *f, int fd)
         if (wid >= 0)
             f->be->ops->remove(f->be->w, wid, f->id);
     }
-    f->next_fd[f->n_next++] = fd;
+    if (f->n_next == f->cap_next) {
+        unsigned cap = f->cap_next ? f->cap_next * 2 : 4;
+        int *a = realloc(f->next_fd, cap * sizeof *a);
+        if (!a) {
+            struct stat st;
+            file_lost(f, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+            close(fd);
+            return;
+        }
+        f->next_fd = a;
+        f->cap_next = cap;
+    }
+    /* Generations are read in the order they were created: the rename
+     * history and the name's current file can be learnt out of order
+     * when several rotations come at once. */
+    unsigned at = f->n_next;
+    struct birth born;
+    if (birth(fd, &born)) {
+        struct birth other;
+        while (at > 0 && birth(f->next_fd[at - 1], &other) && later(&other, &born))
+            at--;
+    }
+    if (at == 0 && f->n_next > 0)
+        unwatch_next(f); /* the first waiting file changes */
+    memmove(f->next_fd + at + 1, f->next_fd + at, (f->n_next - at) * sizeof f->next_fd[0]);
+    f->next_fd[at] = fd;
+    f->n_next++;
     watch_next(t, f);
 }
 
@@ -259,6 +315,24 @@ static void departed_remove(struct file *f, unsigned i)
     memmove(f->departed + i, f->departed + i + 1, (f->n_departed - i) * sizeof f->departed[0]);
     memmove(f->departed_cookie + i, f->departed_cookie + i + 1,
             (f->n_departed - i) * sizeof f->departed_cookie[0]);
+}
+
+/* Room for one more history entry. */
+static bool departed_reserve(struct file *f)
+{
+    if (f->n_departed < f->cap_departed)
+        return true;
+    unsigned cap = f->cap_departed ? f->cap_departed * 2 : 4;
+    char **d = realloc(f->departed, cap * sizeof *d);
+    if (d)
+        f->departed = d;
+    uint32_t *c = d ? realloc(f->departed_cookie, cap * sizeof *c) : NULL;
+    if (c)
+        f->departed_cookie = c;
+    if (!d || !c)
+        return false;
+    f->cap_departed = cap;
+    return true;
 }
 
 /* Whether dir/name is a generation being read or waiting to be read. */
@@ -309,14 +383,17 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
         if (cookie && cookie == f->leaving_cookie) {
             f->leaving_cookie = 0;
             if (being_read(f, name))
-                return true; /* the file we read (or will): nothing to add */
-            if (f->n_departed == FILE_NEXT_MAX)
+                return true;                      /* the file we read (or will): nothing to add */
+            if (f->n_departed == FILE_NEXT_MAX) { /* too far behind */
                 departed_remove(f, 0);
-            char *to = strdup(name);
-            if (to) {
-                f->departed[f->n_departed] = to;
-                f->departed_cookie[f->n_departed++] = 0;
+                file_lost(f, 0);
             }
+            if (!departed_reserve(f) || !(name = strdup(name))) {
+                file_lost(f, 0);
+                return true;
+            }
+            f->departed[f->n_departed] = (char *)name;
+            f->departed_cookie[f->n_departed++] = 0;
             return true;
         }
         return strcmp(name, f->base) == 0;
@@ -394,10 +471,17 @@ void name_recheck(atail *t, struct file *f)
         return; /* already waiting to be read */
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        if (f->fd < 0)
+        if (f->fd < 0) {
             wait_error(f, -errno);
+        } else if (!f->access_lost) {
+            /* The name leads to a file we cannot open: say so once; the
+             * old file goes on being read, and the name rechecked. */
+            f->error = -errno;
+            f->access_lost = true;
+        }
         return;
     }
+    f->access_lost = false;
     if (f->fd < 0) {
         adopt(t, f, fd, ATAIL_EVENT_APPEARED);
         return;

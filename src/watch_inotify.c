@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +20,94 @@
 /* The files interested in one watch descriptor. Files open on one inode, or
  * in one directory, share its wd. */
 struct slot {
+    int wd; /* -1: an empty place in the table */
     uint32_t *ids;
     uint32_t n, cap;
 };
 
-/* Watch descriptors are small integers handed out increasingly by the
- * kernel: a sparse array indexed by wd suffices. */
+/* Watch descriptors map to slots through an open-addressing table: the
+ * kernel hands out ever larger numbers (one per rotation of a followed
+ * name), so a table indexed by wd would grow for ever. */
 struct watch {
     int ifd;
-    struct slot *slots;
-    size_t n_slots;
+    struct slot *tab;
+    size_t cap, used;
 };
+
+static size_t wd_hash(const struct watch *w, int wd)
+{
+    return ((size_t)(unsigned)wd * 2654435761u) & (w->cap - 1);
+}
+
+static struct slot *slot_find(const struct watch *w, int wd)
+{
+    if (!w->cap)
+        return NULL;
+    for (size_t h = wd_hash(w, wd);; h = (h + 1) & (w->cap - 1)) {
+        if (w->tab[h].wd == wd)
+            return &w->tab[h];
+        if (w->tab[h].wd < 0)
+            return NULL;
+    }
+}
+
+static int grow_table(struct watch *w)
+{
+    size_t cap = w->cap ? w->cap * 2 : 16;
+    struct slot *tab = malloc(cap * sizeof *tab);
+    if (!tab)
+        return -ENOMEM;
+    for (size_t k = 0; k < cap; k++)
+        tab[k] = (struct slot){.wd = -1};
+    struct watch n = {.tab = tab, .cap = cap};
+    for (size_t k = 0; k < w->cap; k++) {
+        if (w->tab[k].wd < 0)
+            continue;
+        size_t h = wd_hash(&n, w->tab[k].wd);
+        while (tab[h].wd >= 0)
+            h = (h + 1) & (cap - 1);
+        tab[h] = w->tab[k];
+    }
+    free(w->tab);
+    w->tab = tab;
+    w->cap = cap;
+    return 0;
+}
+
+/* The slot of wd, created empty if needed; NULL without memory. */
+static struct slot *slot_get(struct watch *w, int wd)
+{
+    struct slot *s = slot_find(w, wd);
+    if (s)
+        return s;
+    if ((w->used + 1) * 2 > w->cap && grow_table(w) < 0)
+        return NULL;
+    size_t h = wd_hash(w, wd);
+    while (w->tab[h].wd >= 0)
+        h = (h + 1) & (w->cap - 1);
+    w->tab[h] = (struct slot){.wd = wd};
+    w->used++;
+    return &w->tab[h];
+}
+
+/* Frees a slot and closes the gap (backward-shift deletion). */
+static void slot_delete(struct watch *w, struct slot *s)
+{
+    free(s->ids);
+    size_t hole = (size_t)(s - w->tab);
+    w->tab[hole] = (struct slot){.wd = -1};
+    w->used--;
+    for (size_t k = (hole + 1) & (w->cap - 1); w->tab[k].wd >= 0; k = (k + 1) & (w->cap - 1)) {
+        size_t home = wd_hash(w, w->tab[k].wd);
+        /* Move it into the hole unless its home lies cyclically in (hole, k]. */
+        bool stays = hole <= k ? (home > hole && home <= k) : (home > hole || home <= k);
+        if (!stays) {
+            w->tab[hole] = w->tab[k];
+            w->tab[k] = (struct slot){.wd = -1};
+            hole = k;
+        }
+    }
+}
 
 #define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 #define DIR_EVENTS                                                                                 \
@@ -64,28 +142,20 @@ static void ino_destroy(struct watch *w)
     if (!w)
         return;
     close(w->ifd);
-    for (size_t i = 0; i < w->n_slots; i++)
-        free(w->slots[i].ids);
-    free(w->slots);
+    for (size_t k = 0; k < w->cap; k++)
+        if (w->tab[k].wd >= 0)
+            free(w->tab[k].ids);
+    free(w->tab);
     free(w);
 }
 
 static int slot_add(struct watch *w, int wd, uint32_t file_id)
 {
-    if ((size_t)wd >= w->n_slots) {
-        size_t n = w->n_slots ? w->n_slots : 16;
-        while (n <= (size_t)wd)
-            n *= 2;
-        struct slot *s = realloc(w->slots, n * sizeof *s);
-        if (!s)
-            return -ENOMEM;
-        memset(s + w->n_slots, 0, (n - w->n_slots) * sizeof *s);
-        w->slots = s;
-        w->n_slots = n;
-    }
-    struct slot *s = &w->slots[wd];
-    for (uint32_t i = 0; i < s->n; i++)
-        if (s->ids[i] == file_id)
+    struct slot *s = slot_get(w, wd);
+    if (!s)
+        return -ENOMEM;
+    for (uint32_t k = 0; k < s->n; k++)
+        if (s->ids[k] == file_id)
             return wd;
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : 1;
@@ -105,8 +175,14 @@ static int add_watch(struct watch *w, const char *path, uint32_t mask, uint32_t 
     if (wd < 0)
         return -errno;
     int r = slot_add(w, wd, file_id);
-    if (r < 0 && ((size_t)wd >= w->n_slots || w->slots[wd].n == 0))
-        inotify_rm_watch(w->ifd, wd);
+    if (r < 0) {
+        struct slot *s = slot_find(w, wd);
+        if (!s || s->n == 0) {
+            if (s)
+                slot_delete(w, s);
+            inotify_rm_watch(w->ifd, wd);
+        }
+    }
     return r;
 }
 
@@ -124,17 +200,16 @@ static int ino_add_dir(struct watch *w, const char *path, uint32_t file_id)
 
 static void ino_remove(struct watch *w, int wid, uint32_t file_id)
 {
-    if (wid < 0 || (size_t)wid >= w->n_slots)
+    struct slot *s = wid >= 0 ? slot_find(w, wid) : NULL;
+    if (!s)
         return;
-    struct slot *s = &w->slots[wid];
-    for (uint32_t i = 0; i < s->n; i++) {
-        if (s->ids[i] != file_id)
+    for (uint32_t k = 0; k < s->n; k++) {
+        if (s->ids[k] != file_id)
             continue;
-        s->ids[i] = s->ids[--s->n];
+        s->ids[k] = s->ids[--s->n];
         if (s->n == 0) {
             inotify_rm_watch(w->ifd, wid);
-            free(s->ids);
-            *s = (struct slot){0};
+            slot_delete(w, s);
         }
         return;
     }
@@ -167,26 +242,25 @@ static unsigned translate(const struct inotify_event *ie)
 
 static void report(struct watch *w, const struct inotify_event *ie, watch_cb *cb, void *ctx)
 {
-    size_t wd = (size_t)ie->wd;
-    if (ie->wd < 0 || wd >= w->n_slots)
-        return;
     unsigned what = translate(ie);
     /* IN_IGNORED: the kernel dropped the watch (its inode is gone). Whether
      * it was a file or a directory watch, its users must re-arm. */
     if (ie->mask & IN_IGNORED)
         what = WATCH_GONE | WATCH_DIR_GONE;
     const char *name = ie->len > 0 ? ie->name : NULL;
-    /* Callbacks may add and remove watches, which moves w->slots and this
-     * slot's ids: index afresh on every step, from the end. */
-    for (uint32_t i = w->slots[wd].n; i-- > 0;) {
-        if (i >= w->slots[wd].n)
-            continue;
-        cb(ctx, w->slots[wd].ids[i], ie->wd, what, name, ie->cookie);
+    /* Callbacks may add and remove watches, which moves the table and this
+     * slot's ids: look the slot up afresh on every step, from the end. */
+    const struct slot *s = slot_find(w, ie->wd);
+    for (uint32_t k = s ? s->n : 0; k-- > 0;) {
+        s = slot_find(w, ie->wd);
+        if (!s)
+            break;
+        if (k < s->n)
+            cb(ctx, s->ids[k], ie->wd, what, name, ie->cookie);
     }
-    if (ie->mask & IN_IGNORED) { /* the watch is gone for everyone */
-        free(w->slots[wd].ids);
-        w->slots[wd] = (struct slot){0};
-    }
+    struct slot *gone = (ie->mask & IN_IGNORED) ? slot_find(w, ie->wd) : NULL;
+    if (gone) /* the watch is gone for everyone */
+        slot_delete(w, gone);
 }
 
 static int ino_dispatch(struct watch *w, watch_cb *cb, void *ctx)
