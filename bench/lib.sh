@@ -20,6 +20,7 @@
 # report (bench/report.py) shows it, it never drops a tool.
 
 set -uo pipefail
+unset PYTHONUNBUFFERED # the Python peers buffer their output, as users run them
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)

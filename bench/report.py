@@ -22,7 +22,7 @@ RESULTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
 RAW = os.path.join(RESULTS, "raw")
 
 TOOL_ORDER = ["atail", "cat", "gnu-tail", "busybox-tail", "python-exercise", "rsyslog-imfile",
-              "exec-baseline"]
+              "exec-baseline", "python-binding", "python-binding-print", "python-binding-batches"]
 TOOL_LABEL = {
     "atail": "atail",
     "cat": "cat",
@@ -31,6 +31,9 @@ TOOL_LABEL = {
     "python-exercise": "Python exercise",
     "rsyslog-imfile": "rsyslog imfile",
     "exec-baseline": "/bin/true (exec baseline)",
+    "python-binding": "Python binding (async for)",
+    "python-binding-print": "Python binding (print(line.decode()))",
+    "python-binding-batches": "Python binding (batches())",
 }
 TOOL_COLOR = {
     "atail": "#d62728", "cat": "#7f7f7f", "gnu-tail": "#1f77b4", "busybox-tail": "#2ca02c",
@@ -183,12 +186,14 @@ def summarize():
     return out
 
 
-def table(wl, metrics, primary, data, units, fails, na, notes, out):
+def table(wl, metrics, primary, data, units, fails, na, notes, out, ref="atail"):
+    """One table per case; the primary metric's medians are also given as
+    ratios to tool `ref`'s (and to cat's for catch-up)."""
     for case, tools in data.items():
         out.append(f"\n### {case}\n")
         present = [m for m, _, _ in metrics if any(m in tools[t] for t in tools)]
         cat_ref = tools.get("cat", {}).get(primary) if wl == "catchup" else None
-        atail_ref = tools.get("atail", {}).get(primary)
+        atail_ref = tools.get(ref, {}).get(primary)
         head = ["tool"]
         unit_of = {m: units.get((case, m), "") for m in present}
         label = {m: lab for m, lab, _ in metrics}
@@ -196,7 +201,7 @@ def table(wl, metrics, primary, data, units, fails, na, notes, out):
             head.append(f"{label[m]} ({unit_of[m]}) median" if unit_of[m] else f"{label[m]} median")
             head.append("range")
         if primary in present:
-            head.append(f"{label[primary]} ÷ atail")
+            head.append(f"{label[primary]} ÷ {TOOL_LABEL.get(ref, ref)}")
             if cat_ref:
                 head.append(f"{label[primary]} ÷ cat")
         head.append("runs")
@@ -406,6 +411,142 @@ def chart(s):
     return png
 
 
+# ---- the Python binding against the exercise (bench/python_binding.sh) -----------
+
+PY_BINDINGS = ["python-binding", "python-binding-print", "python-binding-batches"]
+PY_METRICS = {
+    "catch-up": ([("throughput", "throughput", "higher"), ("lines_per_s", "lines", "higher"),
+                  ("time", "time", "lower"), ("cpu", "CPU", "lower"),
+                  ("peak_rss", "peak RSS", "lower")], "throughput"),
+    "delivered": ([("throughput", "throughput", "higher"), ("lines_per_s", "lines", "higher"),
+                   ("time", "time", "lower"), ("cpu", "CPU", "lower"),
+                   ("peak_rss", "peak RSS", "lower")], "throughput"),
+    "latency": ([("p50", "p50", "lower"), ("p99", "p99", "lower"), ("max", "max", "lower"),
+                 ("lost", "lost", "lower"), ("cpu", "CPU", "lower"),
+                 ("peak_rss", "peak RSS", "lower"), ("writer_rate", "writer rate", "higher")],
+                "p50"),
+    "idle": ([("cpu", "CPU in window", "lower"), ("wakeups", "wakeups", "lower"),
+              ("wakeups_per_s", "wakeups/s", "lower"),
+              ("involuntary", "involuntary switches", "lower"),
+              ("peak_rss", "peak RSS", "lower")], "wakeups"),
+}
+PY_DESCRIPTION = (
+    "bench/python_binding.sh: bench/peers/python_binding.py (`async with atail.open(...)`, "
+    "`async for line in log`, each line written as bytes; stdout flushed after each batch) "
+    "against the faithful exercise, bench/peers/python_exercise.py (text-mode `readline()`, "
+    "`asyncio.sleep(0.1)` at end of file, `print` per line, flushed at end of file), on the "
+    "same files in the same run, in a fresh random order in every repetition; each repetition "
+    "runs catch-up, latency and idle in turn. The binding also runs as its README's "
+    "`print(line.decode(errors=\"replace\"))` example and with `batches()` (one write per "
+    "batch). *Delivered, not written*: the lines only counted (the exercise through its own "
+    "`follow()` generator, imported unchanged), what each one hands the program without the "
+    "cost of Python's output. Latency: bench/stamp_writer and bench/latency_reader as in "
+    "section 2, follower `-f -n 0` into a pipe. Idle: both followers at once, "
+    "`-f -n 0` on N files, nothing written, sampled after a settling time. "
+    "Both run with buffered stdout (PYTHONUNBUFFERED unset) and the same interpreter.")
+
+
+def python_section(out):
+    """The section of bench/python_binding.sh, when it has run."""
+    got = load("python")
+    if not got:
+        return
+    data, units, fails, na, notes = got
+    meta = read_meta("python.meta")
+    out.append("\n## 6. Python binding vs the exercise (issue 7)\n")
+    out.append(PY_DESCRIPTION)
+    out.append("")
+    for k, label in [("python", "Python"), ("binding", "binding built"),
+                     ("settings", "settings"), ("env", "environment")]:
+        if meta.get(k):
+            out.append(f"- {label}: {meta[k]}")
+    loads = [meta.get("load_start", "?")]
+    loads += [meta[k] for k in sorted(meta) if k.startswith("load_rep") and k != "load_rep1"]
+    loads.append(meta.get("load_end", "?"))
+    out.append(f"- load average (1, 5, 15 min): {meta.get('started', '?')} {' → '.join(loads)} "
+               f"{meta.get('finished', '?')} (start, each repetition after the first, end)")
+
+    def vals(case, tool, metric):
+        return data.get(case, {}).get(tool, {}).get(metric, [])
+
+    def shown(v, scale):
+        return fnum(v * scale)
+
+    rows = []
+
+    def row(measure, case, metric, tool, unit, scale, better, target=None):
+        b, e = vals(case, tool, metric), vals(case, "python-exercise", metric)
+        if not b and not e:
+            return
+        mb, me = med(b), med(e)
+        cells = [measure.replace("|", "\\|")]
+        for t, v, mv in ((tool, b, mb), ("python-exercise", e, me)):
+            if not v:
+                reason = fails.get((case, t))
+                cells += [f"**FAILED**: {reason[0]}" if reason else "-", ""]
+                continue
+            cells.append(f"{shown(mv, scale)} {unit}")
+            cells.append(f"{shown(min(v), scale)}–{shown(max(v), scale)}" if len(v) > 1 else "")
+        adv = None
+        if mb is not None and me is not None:
+            if better == "higher" and me:
+                adv = mb / me
+            elif better == "lower" and mb:
+                adv = me / mb
+        cells.append(fratio(adv) if adv is not None else ("∞" if mb == 0 and me else "-"))
+        status = ""
+        if target:
+            text, ok = target
+            res = None if mb is None else ok(mb, adv)
+            status = f"{text}: " + ("n/a" if res is None else "**met**" if res else "**missed**")
+        cells.append(status)
+        rows.append("| " + " | ".join(cells) + " |")
+
+    groups = collections.OrderedDict((k, []) for k in PY_METRICS)
+    for case in data:
+        kind = next((k for k in PY_METRICS if case.startswith(k)), None)
+        if kind:
+            groups[kind].append(case)
+    for case in groups["latency"]:
+        rate = case.split()[1]
+        p50_target = None
+        if rate == "10":
+            p50_target = ("p50 < 1 ms", lambda m, a: m < 1000)
+        row(f"latency p50 at {rate} lines/s", case, "p50", "python-binding", "ms", 1e-3, "lower",
+            p50_target)
+        row(f"latency p99 at {rate} lines/s", case, "p99", "python-binding", "ms", 1e-3, "lower")
+        row(f"follower CPU at {rate} lines/s", case, "cpu", "python-binding", "s", 1, "lower")
+    for case in groups["catch-up"] + groups["delivered"]:
+        for tool in PY_BINDINGS:
+            if not vals(case, tool, "throughput") and not fails.get((case, tool)):
+                continue
+            how = TOOL_LABEL[tool].replace("Python binding ", "")
+            row(f"{case}, binding {how}", case, "throughput", tool, "MB/s", 1, "higher",
+                ("≥ 10x", lambda m, a: a is not None and a >= 10))
+    for case in groups["idle"]:
+        row(f"{case}: wakeups", case, "wakeups", "python-binding", "", 1, "lower",
+            ("zero wakeups", lambda m, a: m == 0))
+        row(f"{case}: CPU in window", case, "cpu", "python-binding", "s", 1, "lower")
+
+    out.append("\n### Python binding vs the exercise\n")
+    out.append("Medians over the repetitions, range = min–max. *Advantage*: how many times "
+               "better the binding's median is than the exercise's (higher throughput, or "
+               "lower latency, CPU, wakeups); targets are issue 7's.\n")
+    out.append("| measure | binding | range | exercise | range | advantage | target |")
+    out.append("|---|---:|---:|---:|---:|---:|---|")
+    out.extend(rows)
+    general = [(t, fails[(c, t)]) for c, t in fails if c == "all"]
+    for t, reasons in general:
+        out.append(f"\n- {TOOL_LABEL.get(t, t)}: **FAILED**: {reasons[0]}")
+    for kind, cases in groups.items():
+        if not cases:
+            continue
+        metrics, primary = PY_METRICS[kind]
+        sub = collections.OrderedDict((c, data[c]) for c in cases)
+        table("python", metrics, primary, sub, units, fails, na, notes, out,
+              ref="python-exercise")
+
+
 def main():
     machine = read_meta("machine.txt")
     out = ["# atail benchmark results", ""]
@@ -440,6 +581,7 @@ def main():
             continue
         out.append(DESCRIPTIONS.get(wl, ""))
         table(wl, metrics, primary, *got, out)
+    python_section(out)
     png = chart(s)
     if png:
         out.append(f"\n## Chart\n\n![benchmark chart]({os.path.basename(png)})")

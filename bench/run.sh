@@ -13,7 +13,7 @@
 # (bench/latency.sh, ...), followed by bench/report.py.
 source "$(dirname "$0")/lib.sh"
 
-WORKLOADS=${BENCH_WORKLOADS:-catchup latency sustained idle manyfiles}
+WORKLOADS=${BENCH_WORKLOADS:-catchup latency sustained idle manyfiles python_binding}
 
 if [[ $(id -u) -eq 0 ]]; then
     "$BENCH_DIR/install-deps.sh" || log "warning: install-deps failed; missing peers will show as FAILED"
