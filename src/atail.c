@@ -372,6 +372,12 @@ queue:
     handle_enqueue(t, f);
 }
 
+void handle_catch_up_events(atail *t, const struct file *f)
+{
+    if (f->be == &t->inotify && f->be->w)
+        f->be->ops->dispatch(f->be->w, on_watch, t); /* errors: seen at the next collect */
+}
+
 /* ---- timers and the watched process ---------------------------------- */
 
 void handle_arm_timer(atail *t)

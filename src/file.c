@@ -53,6 +53,7 @@ int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow
     f->wid = -1;
     f->dir_wid = -1;
     f->next_wid = -1;
+    f->next_at_name = -1;
     f->follow = follow;
     f->hold = ATAIL_START_END;
     f->path = strdup(path);

@@ -105,8 +105,12 @@ struct file {
     int *next_fd;       /* files the name led to since, read after
                                          this one, oldest first */
     unsigned n_next, cap_next;
-    int next_wid; /* watch on next_fd[0] (inotify): its first data ends the
-                     grace period at once */
+    int next_wid;     /* watch on next_fd[0] (inotify): its first data ends the
+                         grace period at once */
+    int next_at_name; /* index in next_fd of the file the name led to when
+                         last looked at, until the events tell it left the
+                         name (-1): generations the events name before
+                         then are older, and go before it */
     /* Where files that left the name went (rename history, oldest first),
      * to read a generation that came and went while we were behind. */
     char **departed;

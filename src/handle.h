@@ -99,6 +99,9 @@ void handle_arm_timer(atail *t);
 int handle_watch_file(atail *t, struct file *f);
 void handle_unwatch_file(atail *t, struct file *f);
 void handle_use_polling(atail *t, struct file *f);
+/* Takes in the watch events f's backend has queued, so that what the
+ * caller looks at next is not newer than what the events told. */
+void handle_catch_up_events(atail *t, const struct file *f);
 
 /* name.c: following by name. */
 int name_init(atail *t, struct file *f, bool retry);

@@ -178,16 +178,24 @@ static void adopt(atail *t, struct file *f, int fd, enum atail_event_kind notice
 
 /* ---- the queue of generations to read after the open one -------------- */
 
-/* Whether the generation (dev, ino) is being read or waits to be read. */
-static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
+/* Where the generation (dev, ino) is: QUEUED_OPEN (being read), its index
+ * among the waiting files, or QUEUED_NOT. */
+enum { QUEUED_NOT = -2, QUEUED_OPEN = -1 };
+
+static int queued_index(const struct file *f, dev_t dev, ino_t ino)
 {
     struct stat st;
     if (f->fd >= 0 && f->dev == dev && f->ino == ino)
-        return true;
+        return QUEUED_OPEN;
     for (unsigned i = 0; i < f->n_next; i++)
         if (fstat(f->next_fd[i], &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-            return true;
-    return false;
+            return (int)i;
+    return QUEUED_NOT;
+}
+
+static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
+{
+    return queued_index(f, dev, ino) != QUEUED_NOT;
 }
 
 /* With inotify, the first file waiting to be read is watched too: its first
@@ -213,41 +221,34 @@ static int pop_next(struct file *f, int *wid)
 {
     int fd = f->next_fd[0];
     memmove(f->next_fd, f->next_fd + 1, --f->n_next * sizeof f->next_fd[0]);
+    if (f->next_at_name >= 0)
+        f->next_at_name--; /* -1 once it is the one taken */
     *wid = f->next_wid;
     f->next_wid = -1;
     return fd;
 }
 
-/* When the file open as fd was created: its statx birth time, then its
- * inode number (allocated in order in practice) for files born within one
- * clock tick. False when the filesystem does not record birth times. */
-struct birth {
-    struct timespec t;
-    uint64_t ino;
-};
-
-static bool birth(int fd, struct birth *b)
+/* When the file open as fd was created (statx birth time). Filesystems
+ * stamp it with a coarse clock (ext4: one tick, a few milliseconds), so
+ * files born within one tick compare equal; inode numbers say nothing, as
+ * freed ones are reused. False when the filesystem does not record it. */
+static bool birth(int fd, struct timespec *b)
 {
     struct statx stx;
-    if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME | STATX_INO, &stx) < 0 ||
-        !(stx.stx_mask & STATX_BTIME))
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) < 0 || !(stx.stx_mask & STATX_BTIME))
         return false;
-    b->t.tv_sec = stx.stx_btime.tv_sec;
-    b->t.tv_nsec = stx.stx_btime.tv_nsec;
-    b->ino = stx.stx_ino;
+    b->tv_sec = stx.stx_btime.tv_sec;
+    b->tv_nsec = stx.stx_btime.tv_nsec;
     return true;
 }
 
-static bool later(const struct birth *a, const struct birth *b)
+static bool later(const struct timespec *a, const struct timespec *b)
 {
-    if (a->t.tv_sec != b->t.tv_sec)
-        return a->t.tv_sec > b->t.tv_sec;
-    if (a->t.tv_nsec != b->t.tv_nsec)
-        return a->t.tv_nsec > b->t.tv_nsec;
-    return a->ino > b->ino;
+    return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
 }
 
-static void push_next(atail *t, struct file *f, int fd)
+/* Queues fd; returns its index, or -1 when it could not be kept. */
+static int push_next(atail *t, struct file *f, int fd)
 {
     if (f->n_next == FILE_NEXT_MAX) {
         /* Too far behind: the oldest waiting generation is given up. */
@@ -266,35 +267,51 @@ static void push_next(atail *t, struct file *f, int fd)
             struct stat st;
             file_lost(f, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
             close(fd);
-            return;
+            return -1;
         }
         f->next_fd = a;
         f->cap_next = cap;
     }
-    /* Generations are read in the order they were created: the rename
-     * history and the name's current file can be learnt out of order
-     * when several rotations come at once. */
+    /* Generations are read in the order they were learnt (the rename
+     * history, oldest first, then the name's current file), except that
+     * one born clearly later goes after (names resolved late, when
+     * several rotations came at once, can lead to newer files), and one
+     * the history names while the file last seen at the name has not
+     * left it yet is older than that file. */
     unsigned at = f->n_next;
-    struct birth born;
-    if (birth(fd, &born)) {
-        struct birth other;
+    struct timespec born, other;
+    bool known = birth(fd, &born);
+    if (known)
         while (at > 0 && birth(f->next_fd[at - 1], &other) && later(&other, &born))
             at--;
-    }
+    int named = f->next_at_name;
+    if (named >= 0 && at > (unsigned)named &&
+        !(known && birth(f->next_fd[named], &other) && later(&born, &other)))
+        at = (unsigned)named;
+    if (named >= 0 && at <= (unsigned)named)
+        f->next_at_name++;
     if (at == 0 && f->n_next > 0)
         unwatch_next(f); /* the first waiting file changes */
     memmove(f->next_fd + at + 1, f->next_fd + at, (f->n_next - at) * sizeof f->next_fd[0]);
     f->next_fd[at] = fd;
     f->n_next++;
     watch_next(t, f);
+    return (int)at;
 }
 
-static void drop_next(struct file *f)
+/* Closes the waiting generations; with `unread`, what they hold counts as
+ * lost (they held the name, and will never be read). */
+static void drop_next(struct file *f, bool unread)
 {
     unwatch_next(f);
+    f->next_at_name = -1;
     while (f->n_next > 0) {
         int wid;
-        close(pop_next(f, &wid));
+        int fd = pop_next(f, &wid);
+        struct stat st;
+        if (unread && fstat(fd, &st) == 0 && st.st_size > 0)
+            file_lost(f, (uint64_t)st.st_size);
+        close(fd);
     }
 }
 
@@ -335,19 +352,29 @@ static bool departed_reserve(struct file *f)
     return true;
 }
 
-/* Whether dir/name is a generation being read or waiting to be read. */
-static bool being_read(const struct file *f, const char *name)
+/* Where the file dir/name is among the generations: see queued_index(). */
+static int being_read(const struct file *f, const char *name)
 {
     size_t len = strlen(f->dir) + strlen(name) + 2;
     char *p = malloc(len);
     struct stat st;
-    bool r = false;
+    int r = QUEUED_NOT;
     if (p) {
         snprintf(p, len, "%s/%s", f->dir, name);
-        r = stat(p, &st) == 0 && queued_identity(f, st.st_dev, st.st_ino);
+        if (stat(p, &st) == 0)
+            r = queued_index(f, st.st_dev, st.st_ino);
         free(p);
     }
     return r;
+}
+
+/* The file last seen at the name has left it (deleted, or replaced) when
+ * it has no link any more. */
+static void check_left_name(struct file *f)
+{
+    struct stat st;
+    if (f->next_at_name >= 0 && fstat(f->next_fd[f->next_at_name], &st) == 0 && st.st_nlink == 0)
+        f->next_at_name = -1;
 }
 
 /* Keeps track, from the directory's events, of where each file that held
@@ -382,7 +409,10 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
         }
         if (cookie && cookie == f->leaving_cookie) {
             f->leaving_cookie = 0;
-            if (being_read(f, name))
+            int at = being_read(f, name);
+            if (at >= 0 && at == f->next_at_name)
+                f->next_at_name = -1; /* what comes next is newer */
+            if (at != QUEUED_NOT)
                 return true;                      /* the file we read (or will): nothing to add */
             if (f->n_departed == FILE_NEXT_MAX) { /* too far behind */
                 departed_remove(f, 0);
@@ -396,8 +426,13 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
             f->departed_cookie[f->n_departed++] = 0;
             return true;
         }
-        return strcmp(name, f->base) == 0;
+        if (strcmp(name, f->base) != 0)
+            return false;
+        check_left_name(f); /* another file moved over the name */
+        return true;
     }
+    if ((what & WATCH_DELETED) && strcmp(name, f->base) == 0)
+        check_left_name(f);
     if ((what & WATCH_DELETED) && i >= 0) {
         /* A rotated generation deleted before we could open it. */
         departed_remove(f, (unsigned)i);
@@ -434,7 +469,13 @@ static void queue_departed(atail *t, struct file *f)
 
 void name_recheck(atail *t, struct file *f)
 {
+    /* Renames the events have not told yet would make the name's file
+     * look newer than generations the history will name later. */
+    if (f->fd >= 0)
+        handle_catch_up_events(t, f);
     f->recheck = false;
+    if (f->fd >= 0)
+        queue_departed(t, f);
     struct stat st;
     int err = 0;
     if (stat(f->path, &st) < 0)
@@ -453,23 +494,26 @@ void name_recheck(atail *t, struct file *f)
         return;
     }
     if (f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino) {
-        /* The name leads to our file (again, if it had moved). */
+        /* The name leads to our file (again, if it had moved): files
+         * that held it meanwhile are not read. */
         f->name_missing = false;
-        drop_next(f);
+        drop_next(f, true);
         clear_grace(t, f);
         /* Its mode may have changed: say so once if we could not open it
          * any more; reading goes on through the descriptor we hold. */
-        bool readable = faccessat(AT_FDCWD, f->path, R_OK, AT_EACCESS) == 0;
+        bool readable = faccessat(AT_FDCWD, f->path, R_OK, AT_EACCESS) == 0 || errno != EACCES;
         if (!readable && !f->access_lost)
             f->error = -EACCES;
         f->access_lost = !readable;
         return;
     }
-    if (f->fd >= 0)
-        queue_departed(t, f);
     if (queued_identity(f, st.st_dev, st.st_ino))
         return; /* already waiting to be read */
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0 && errno == ENOENT) {
+        f->recheck = true; /* it moved on since stat(): look again */
+        return;
+    }
     if (fd < 0) {
         if (f->fd < 0) {
             wait_error(f, -errno);
@@ -486,7 +530,7 @@ void name_recheck(atail *t, struct file *f)
         adopt(t, f, fd, ATAIL_EVENT_APPEARED);
         return;
     }
-    push_next(t, f, fd);
+    f->next_at_name = push_next(t, f, fd);
     f->name_missing = false;
     f->dirty = true; /* read the old file to its end */
     start_grace(t, f);
@@ -616,6 +660,10 @@ bool name_settle(atail *t, struct file *f)
     f->draining = false;
     f->flush = false;
     clear_grace(t, f);
+    /* Generations that left the name before the one waiting first came
+     * are read before it: take in what the events tell by now. */
+    handle_catch_up_events(t, f);
+    queue_departed(t, f);
     if (f->n_next > 0) {
         int wid;
         int fd = pop_next(f, &wid);
@@ -627,8 +675,8 @@ bool name_settle(atail *t, struct file *f)
         if (wid >= 0 && wid != f->wid)
             f->be->ops->remove(f->be->w, wid, f->id);
         watch_next(t, f);
-        if (f->n_next > 0)
-            start_grace(t, f); /* more generations wait */
+        if (f->n_next > 0 || f->name_missing)
+            start_grace(t, f); /* more generations wait, or the name is gone */
         return true;
     }
     mark_done(f);
@@ -654,5 +702,5 @@ void name_release(atail *t, struct file *f)
 {
     remove_dir_watch(f);
     clear_grace(t, f);
-    drop_next(f);
+    drop_next(f, false);
 }

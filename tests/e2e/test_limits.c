@@ -128,10 +128,9 @@ static void stop(struct proc *p)
  * swapped in for app.log (renameat2 RENAME_EXCHANGE, so the name is never
  * missing), then the old log, now at app.log.new, is renamed to
  * app.log.(i % 50), replacing the rotated file of 50 rotations ago. Each
- * rotation waits for its line. (Rotations in batches make atail lose
- * lines, and a new log created empty and written a little later makes it
- * wait for the rotate grace, 2 s: see rename_rotations_in_batches and
- * rename_rotation_latency below; this test measures leaks, not those.) */
+ * rotation waits for its line. (Rotations in batches, and a new log
+ * created empty and written a little later, are rename_rotations_in_batches
+ * and rename_rotation_latency below; this test measures leaks.) */
 Test(limits, no_leak_across_rename_rotations)
 {
     struct proc *h =
@@ -337,14 +336,12 @@ Test(limits, rename_rotations_in_batches)
         at++;
     bool in_order = p->out.len == want.len && at == want.len;
     fprintf(stderr, "rename_rotations_in_batches: output %s\n",
-            in_order ? "in order" : "out of order (see the known limitation below)");
-    /* Guaranteed: no line twice. KNOWN BUG (issue 3's note): when many
-     * rotations of a `create`-style writer (new file empty, then written)
-     * come before atail looks, a generation can come out of order and, on
-     * a loaded machine, a few lines be missed. The figures are printed
-     * above so the suite keeps showing them; the loss is not asserted
-     * until that bug is fixed, so that CI stays meaningful for the rest. */
+            in_order ? "in order" : "out of order");
     cr_expect(dups == 0, "%d rotations in batches of %d: %d lines repeated", n, batch, dups);
+    cr_expect(missing == 0, "%d rotations in batches of %d: %d lines lost; atail said %s", n, batch,
+              missing, said);
+    cr_expect(in_order, "%d rotations in batches of %d: output out of order at byte %zu", n, batch,
+              at);
     free(want.data);
     stop(p);
     proc_free(p);

@@ -305,6 +305,28 @@ Test(name, two_rotations_while_behind_lose_nothing, .init = setup, .fini = teard
     atail_close(t);
 }
 
+Test(name, a_generation_that_left_the_name_is_read_while_the_name_is_missing, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    create("app.log", "a1\n");
+    atail *t = open_handle(false);
+    cr_assert_eq(follow_name(t, "app.log", true, ATAIL_START_BEGIN), 0);
+    char out[1024] = "";
+    expect(t, out, sizeof out, "a1|<eof>");
+    /* B holds the name for a moment; then the name stays missing. */
+    mv("app.log", "app.log.1");
+    create("app.log", "b1\n");
+    mv("app.log", "app.log.2");
+    expect(t, out, sizeof out, "<eof><rotated>b1|");
+    /* B is read through the grace period, not given up at once. */
+    append("app.log.2", "b2\n");
+    expect(t, out, sizeof out, "<rotated>b1|b2|");
+    expect(t, out, sizeof out, "<gone>");
+    create("app.log", "c1\n");
+    expect(t, out, sizeof out, "<gone><appeared>c1|");
+    atail_close(t);
+}
+
 Test(name, logrotate_shifting_while_behind_loses_nothing, .init = setup, .fini = teardown,
      .timeout = 60)
 {
