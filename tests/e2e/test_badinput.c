@@ -1191,9 +1191,10 @@ Test(badinput, descriptor_limit)
     }
     const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     struct proc *p = start(argv);
-    /* It has given up on some: the first that failed is named. */
-    cr_assert(proc_wait_stderr(p, "f30", WAIT_MS), "stderr \"%s\", stdout \"%s\"", p->err.data,
-              p->out.data);
+    /* It has given up on some: the first that failed is named. The whole
+     * last message is waited for, not a piece of it. */
+    cr_assert(proc_wait_stderr(p, "'f30' for reading\n", WAIT_MS), "stderr \"%s\", stdout \"%s\"",
+              p->err.data, p->out.data);
     int first_failed = 0;
     for (int i = 1; i <= 30 && !first_failed; i++) {
         char name[32];
