@@ -600,26 +600,31 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     int r = parse_args(argc, argv, &cfg);
-    if (r <= 0)
+    if (r <= 0) {
+        free(cfg.allowed.v);
         return r < 0 ? 2 : (fflush(stdout) == 0 ? 0 : 2);
+    }
     struct input in = {0};
+    struct result res = {0};
+    int status = 2;
     if (read_input(argc - optind, argv + optind, &in) < 0)
-        return 2;
-    struct result res;
+        goto out;
     check(&cfg, &in, &res);
     if (cfg.write_lost && write_missing(cfg.write_lost, &res.missing_r) < 0)
-        return 2;
+        goto out;
     bool ok = !res.lost && !res.duplicated && !res.out_of_order && !in.malformed && !res.unexpected;
     if (!cfg.quiet) {
         print_report(&cfg, &in, &res, ok);
         if (fflush(stdout) != 0)
-            return 2;
+            goto out;
     }
+    status = ok ? 0 : 1;
+out:
     free(in.seq);
     free(cfg.allowed.v);
     free(res.lost_r.v);
     free(res.dup_r.v);
     free(res.order_r.v);
     free(res.missing_r.v);
-    return ok ? 0 : 1;
+    return status;
 }
