@@ -530,6 +530,7 @@ void name_recheck(atail *t, struct file *f)
         adopt(t, f, fd, ATAIL_EVENT_APPEARED);
         return;
     }
+    f->next_at_name = -1; /* the file seen at the name before has left it */
     f->next_at_name = push_next(t, f, fd);
     f->name_missing = false;
     f->dirty = true; /* read the old file to its end */

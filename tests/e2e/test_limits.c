@@ -277,24 +277,43 @@ Test(limits, rename_rotation_latency)
     proc_free(p);
 }
 
-/* 400 rotations as logrotate's `create` does them, in batches of 20
- * before waiting for the batch's last line, so that atail falls behind.
- * Every rotated file stays (app.log.1 ... app.log.400), so every line can
- * be read: each must come out exactly once, in order (the library follows
- * the rename history of the name). The output is complete once gen400
- * came and nothing more came for 2.5 s, longer than the rotate grace (or
- * 10 s passed). */
-Test(limits, rename_rotations_in_batches)
+/* logrotate's `rotate KEEP` with `create`: app.log.(KEEP-1) .. app.log.1
+ * shift up one (the last one is replaced), app.log becomes app.log.1, a
+ * new app.log is created empty, then written. */
+static void rotate_shifting(const char *log, int i, int keep)
+{
+    for (int k = keep - 1; k >= 1; k--) {
+        char from[64], to[64];
+        snprintf(from, sizeof from, "rot/app.log.%d", k);
+        snprintf(to, sizeof to, "rot/app.log.%d", k + 1);
+        if (rename(scratch_path(from), scratch_path(to)) < 0)
+            cr_assert_eq(errno, ENOENT, "rename %s: %s", from, strerror(errno));
+    }
+    cr_assert_eq(rename(log, scratch_path("rot/app.log.1")), 0);
+    write_str(log, "");
+    char line[32];
+    snprintf(line, sizeof line, "gen%d\n", i);
+    append_str(log, line);
+}
+
+/* n rotations (rotate(log, i) each) in batches: the batch's last line is
+ * waited for only after the whole batch, so that atail falls behind. No
+ * generation is deleted before it could be read, so every line must come
+ * out exactly once, in order (the library follows the rename history of
+ * the name). The output is complete once gen<n> came and nothing more came
+ * for 2.5 s, longer than the rotate grace (or 10 s passed). */
+static void rotations_in_batches(const char *what, int n, int batch,
+                                 void (*rotate)(const char *log, int i))
 {
     const char *log;
     struct proc *p = start_name_follower(&log);
-    const int n = 400, batch = 5;
     for (int i = 1; i <= n; i++) {
-        rotate_create(log, i, 0);
+        rotate(log, i);
         if (i % batch == 0) {
             char line[32];
             snprintf(line, sizeof line, "\ngen%d\n", i);
-            cr_assert(proc_wait_output(p, line, WAIT_MS), "rotation %d: gen%d never came", i, i);
+            cr_assert(proc_wait_output(p, line, WAIT_MS), "%s: rotation %d: gen%d never came", what,
+                      i, i);
         }
     }
     size_t len;
@@ -327,23 +346,46 @@ Test(limits, rename_rotations_in_batches)
         snprintf(said_buf, sizeof said_buf, "\"%.*s\"", (int)((eol ? eol : notice) - bol), bol);
         said = said_buf;
     }
-    fprintf(stderr,
-            "rename_rotations_in_batches: %d rotations: %d lines repeated, %d lost; atail said "
-            "%s\n",
-            n, dups, missing, said);
     size_t at = 0;
     while (at < p->out.len && at < want.len && p->out.data[at] == want.data[at])
         at++;
     bool in_order = p->out.len == want.len && at == want.len;
-    fprintf(stderr, "rename_rotations_in_batches: output %s\n",
-            in_order ? "in order" : "out of order");
-    cr_expect(dups == 0, "%d rotations in batches of %d: %d lines repeated", n, batch, dups);
-    cr_expect(missing == 0, "%d rotations in batches of %d: %d lines lost; atail said %s", n, batch,
-              missing, said);
+    fprintf(stderr,
+            "%s: %d rotations in batches of %d: %d lines repeated, %d lost, %s; atail "
+            "said %s\n",
+            what, n, batch, dups, missing, in_order ? "in order" : "out of order", said);
+    cr_expect(dups == 0, "%s: %d lines repeated", what, dups);
+    cr_expect(missing == 0, "%s: %d lines lost; atail said %s", what, missing, said);
     size_t from = at > 20 ? at - 20 : 0;
-    cr_expect(in_order, "%d rotations in batches of %d: output out of order at byte %zu: \"%.60s\"",
-              n, batch, at, p->out.data + from);
+    cr_expect(in_order, "%s: output out of order at byte %zu: \"%.60s\"", what, at,
+              p->out.data + from);
     free(want.data);
     stop(p);
     proc_free(p);
+}
+
+static void rotate_create_now(const char *log, int i)
+{
+    rotate_create(log, i, 0);
+}
+
+/* Every rotated file stays (app.log.1 ... app.log.400). */
+Test(limits, rename_rotations_in_batches)
+{
+    rotations_in_batches("rename_rotations_in_batches", 400, 5, rotate_create_now);
+}
+
+#define SHIFT_KEEP 6
+
+static void rotate_shifting_keep(const char *log, int i)
+{
+    rotate_shifting(log, i, SHIFT_KEEP);
+}
+
+/* The rotated files shift names under atail's feet (app.log.1 becomes
+ * app.log.2 ...); batches are shorter than what is kept. */
+Test(limits, logrotate_shifting_rotations_in_batches)
+{
+    rotations_in_batches("logrotate_shifting_rotations_in_batches", 300, SHIFT_KEEP - 1,
+                         rotate_shifting_keep);
 }
