@@ -47,7 +47,7 @@ RATES=${BENCH_PY_LAT_RATES:-10 10000}
 IDLE_COUNTS=${BENCH_PY_IDLE_COUNTS:-1 1000}
 SETTLE=${BENCH_IDLE_SETTLE:-3}
 CATCHUP_TOOLS=${BENCH_PY_CATCHUP_TOOLS:-python-binding python-binding-print python-binding-batches
-python-exercise}
+python-binding-chunks python-exercise}
 FOLLOW_TOOLS=${BENCH_PY_FOLLOW_TOOLS:-python-binding python-exercise}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
@@ -99,7 +99,8 @@ py_missing() {
 
 # py_cmd TOOL MODE RUNDIR FILE...: sets CMD, as lib.sh's tool_cmd does.
 # The binding's variants: python-binding (async for, bytes written),
-# python-binding-print (print(line.decode())), python-binding-batches; MODE
+# python-binding-print (print(line.decode())), python-binding-batches,
+# python-binding-chunks (chunks=True: bytes as read); MODE
 # count: lines counted, not written (the exercise through its generator).
 py_cmd() {
     local tool=$1 mode=$2 rundir=$3
@@ -108,6 +109,7 @@ py_cmd() {
     case $tool in
     python-binding-print) how=print ;;
     python-binding-batches) how=batches ;;
+    python-binding-chunks) how=chunks ;;
     esac
     CMD=()
     case $tool:$mode in

@@ -22,7 +22,8 @@ RESULTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
 RAW = os.path.join(RESULTS, "raw")
 
 TOOL_ORDER = ["atail", "cat", "gnu-tail", "busybox-tail", "python-exercise", "rsyslog-imfile",
-              "exec-baseline", "python-binding", "python-binding-print", "python-binding-batches"]
+              "exec-baseline", "python-binding", "python-binding-print", "python-binding-batches",
+              "python-binding-chunks"]
 TOOL_LABEL = {
     "atail": "atail",
     "cat": "cat",
@@ -34,6 +35,7 @@ TOOL_LABEL = {
     "python-binding": "Python binding (async for)",
     "python-binding-print": "Python binding (print(line.decode()))",
     "python-binding-batches": "Python binding (batches())",
+    "python-binding-chunks": "Python binding (chunks=True)",
 }
 TOOL_COLOR = {
     "atail": "#d62728", "cat": "#7f7f7f", "gnu-tail": "#1f77b4", "busybox-tail": "#2ca02c",
@@ -413,7 +415,8 @@ def chart(s):
 
 # ---- the Python binding against the exercise (bench/python_binding.sh) -----------
 
-PY_BINDINGS = ["python-binding", "python-binding-print", "python-binding-batches"]
+PY_BINDINGS = ["python-binding", "python-binding-print", "python-binding-batches",
+               "python-binding-chunks"]
 PY_METRICS = {
     "catch-up": ([("throughput", "throughput", "higher"), ("lines_per_s", "lines", "higher"),
                   ("time", "time", "lower"), ("cpu", "CPU", "lower"),
@@ -582,6 +585,10 @@ def main():
         out.append(DESCRIPTIONS.get(wl, ""))
         table(wl, metrics, primary, *got, out)
     python_section(out)
+    if read_meta("kill9.meta") and os.path.exists(os.path.join(RESULTS, "kill9.md")):
+        out.append("\n## kill -9 restarts (issue 4)\n")
+        out.append("bench/kill9_restarts.sh ran in this suite: its table is in "
+                   "[kill9.md](kill9.md).")
     png = chart(s)
     if png:
         out.append(f"\n## Chart\n\n![benchmark chart]({os.path.basename(png)})")

@@ -21,7 +21,10 @@ under the same harness:
               print    the same with print(line.decode(errors="replace")),
                        the binding README's first example, verbatim
               batches  `async for batch in log.batches()`, one write per
-                       batch (the fastest way through a backlog)
+                       batch (the fastest way through a backlog, by line)
+              chunks   `atail.open(..., chunks=True)`: `async for chunk in
+                       log`, bytes as read (runs of whole lines) written as
+                       they come (the fastest way to copy a log)
               count    `async for line in log`, lines counted, not written;
                        prints the count at the end (what the binding
                        delivers, without the cost of Python's output)
@@ -57,8 +60,15 @@ async def main(paths, opts, keep_following, by_name, mode):
             out.flush()
 
     follow = "name" if by_name else "descriptor" if keep_following else "none"
-    async with atail.open(paths, follow=follow, retry=by_name, **opts) as log:
-        if mode == "batches":
+    chunks = mode == "chunks"
+    async with atail.open(paths, follow=follow, retry=by_name, chunks=chunks, **opts) as log:
+        if chunks:
+            async for chunk in log:
+                write(chunk)
+                if not pending:
+                    pending = True
+                    loop.call_soon(flush)
+        elif mode == "batches":
             async for batch in log.batches():
                 write(b"\n".join(batch))
                 write(b"\n")
@@ -118,15 +128,15 @@ def parse(argv):
         elif a == "--mode" and i + 1 < len(argv):
             i += 1
             mode = argv[i]
-            if mode not in ("lines", "print", "batches", "count"):
-                sys.exit(f"python_binding: --mode {mode}: lines, print, batches or count")
+            if mode not in ("lines", "print", "batches", "chunks", "count"):
+                sys.exit(f"python_binding: --mode {mode}: lines, print, batches, chunks or count")
         elif a.startswith("-") and a != "-":
             sys.exit(f"python_binding: unsupported option {a}")
         else:
             paths.append(a)
         i += 1
     if not paths:
-        sys.exit("usage: python_binding.py [-f|-F] [-n [+]N] [--mode lines|print|batches|count]"
+        sys.exit("usage: python_binding.py [-f|-F] [-n [+]N] [--mode lines|print|batches|chunks|count]"
                  " FILE...")
     return paths, opts, keep_following, by_name, mode
 

@@ -87,18 +87,19 @@ static int parse_ms(const char *what, Py_ssize_t ms, unsigned min, unsigned *out
  *        state_interval_ms=...) */
 static PyObject *handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"delimiter",  "max_line",          "read_size",
-                             "poll",       "poll_interval_ms",  "rotate_grace_ms",
-                             "state_path", "state_interval_ms", NULL};
+    static char *kwlist[] = {
+        "delimiter",       "max_line",   "read_size",         "poll",  "poll_interval_ms",
+        "rotate_grace_ms", "state_path", "state_interval_ms", "spans", NULL};
     struct atail_options opt;
     atail_options_init(&opt);
-    int delimiter = opt.delimiter, poll = 0;
+    int delimiter = opt.delimiter, poll = 0, spans = 0;
     Py_ssize_t max_line = (Py_ssize_t)opt.max_line, read_size = (Py_ssize_t)opt.read_size;
     Py_ssize_t poll_ms = opt.poll_interval_ms, grace_ms = opt.rotate_grace_ms;
     Py_ssize_t state_ms = opt.state_interval_ms;
     PyObject *state = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|inn$pnnOn:Handle", kwlist, &delimiter, &max_line,
-                                     &read_size, &poll, &poll_ms, &grace_ms, &state, &state_ms))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|inn$pnnOnp:Handle", kwlist, &delimiter,
+                                     &max_line, &read_size, &poll, &poll_ms, &grace_ms, &state,
+                                     &state_ms, &spans))
         return NULL;
     if (delimiter < 0 || delimiter > 255) {
         PyErr_SetString(PyExc_ValueError, "delimiter must be a byte value (0 to 255)");
@@ -117,6 +118,8 @@ static PyObject *handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     opt.read_size = (size_t)read_size;
     if (poll)
         opt.flags |= ATAIL_OPEN_POLL;
+    if (spans)
+        opt.flags |= ATAIL_OPEN_SPANS;
 
     HandleObject *self = (HandleObject *)type->tp_alloc(type, 0);
     if (!self)
@@ -765,7 +768,10 @@ PyDoc_STRVAR(handle_doc,
              "Handle(delimiter=10, max_line=DEFAULT_MAX_LINE, read_size=DEFAULT_READ_SIZE)\n--\n\n"
              "One libatail handle: the low-level interface under atail.open(). It owns its\n"
              "descriptors until close() (or its deallocation). Iterating it gives lines,\n"
-             "blocking while none is ready. One thread at a time.");
+             "blocking while none is ready. One thread at a time. Keyword-only options:\n"
+             "poll, poll_interval_ms, rotate_grace_ms, state_path, state_interval_ms, and\n"
+             "spans (read_batch() then gives runs of whole lines as read, delimiters\n"
+             "included, and a partial last line at once: ATAIL_OPEN_SPANS).");
 
 static PyType_Slot handle_slots[] = {
     {Py_tp_new, handle_new},         {Py_tp_dealloc, handle_dealloc},

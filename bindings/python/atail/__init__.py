@@ -36,6 +36,13 @@ truncation, rotation, errors), come as Event objects from events():
             if ev.kind == "line":
                 print(ev.path, ev.offset, ev.data)
 
+Copying a log elsewhere as fast as it can be read: with chunks=True,
+iteration gives bytes as read (runs of whole lines, delimiters included):
+
+    async with atail.open("app.log", start="begin", chunks=True) as log:
+        async for chunk in log:
+            sink.write(chunk)
+
 Resuming where the last run stopped, without losing a line (at-least-once),
 with a state file and commit() after each line is processed:
 
@@ -125,6 +132,7 @@ def open(
     poll: bool = False,
     poll_interval: float | None = None,
     rotate_grace: float | None = None,
+    chunks: bool = False,
 ) -> Follower:
     """Returns a Follower of one file or of several.
 
@@ -170,6 +178,9 @@ def open(
         (default 1). Polling is chosen by itself on network filesystems.
     rotate_grace: seconds a rotated file is still read after its name moved
         on, while the new file has no data (default 2).
+    chunks: iterate over bytes as read instead of lines: runs of whole
+        lines with their delimiters, a partial last line at once (as tail
+        prints it). The fastest way to copy a log elsewhere.
 
     Options are checked here: ValueError for a bad value, TypeError for a
     wrong type. Files are opened when the follower is entered or first
@@ -202,6 +213,7 @@ def glob(
     poll: bool = False,
     poll_interval: float | None = None,
     rotate_grace: float | None = None,
+    chunks: bool = False,
 ) -> Follower:
     """Returns a Follower of every regular file whose name matches a pattern,
     now and whenever one appears later (atail -F '/var/log/app/*.log').
@@ -273,10 +285,12 @@ def _options(o: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         raise ValueError(f"delimiter must be a single byte, not {delimiter!r}")
     max_line = _check_int("max_line", o["max_line"], 1, (1 << 63) - 1)
     _check_bool("poll", o["poll"])
+    _check_bool("chunks", o["chunks"])
     handle_opts: dict[str, Any] = {
         "delimiter": delimiter[0],
         "max_line": max_line,
         "poll": o["poll"],
+        "spans": o["chunks"],
     }
     for name, least in [("poll_interval", 1), ("rotate_grace", 0), ("state_interval", 0)]:
         if o[name] is not None:

@@ -73,6 +73,7 @@ class Handle:
         rotate_grace_ms: int = ...,
         state_path: _Path | None = None,
         state_interval_ms: int = ...,
+        spans: bool = False,
     ) -> Handle: ...
     def follow(
         self,

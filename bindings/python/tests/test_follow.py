@@ -66,6 +66,25 @@ class AsyncFollowTest(AsyncTestCase):
                 got.extend(batch)
         self.assertEqual(got, [b"line %d" % i for i in range(10000)])
 
+    async def test_chunks_copy_the_file_exactly(self):
+        body = b"".join(b"line %d\n" % i for i in range(100000)) + b"no newline yet"
+        p = self.path("app.log", body)
+        async with atail.open(p, start="begin", follow="none", chunks=True) as log:
+            chunks = [chunk async for chunk in log]
+        self.assertTrue(all(isinstance(c, bytes) for c in chunks))
+        self.assertLess(len(chunks), 100, "whole runs of lines, not one per line")
+        self.assertEqual(b"".join(chunks), body)
+
+    async def test_chunks_follow_appends_and_show_a_partial_line_at_once(self):
+        p = self.path("app.log", b"old\n")
+        async with atail.open(p, start="end", follow="name", chunks=True) as log:
+            append(p, b"a\nb\n")
+            got = b""
+            while got != b"a\nb\n":
+                got += await next_line(log)
+            append(p, b"part")
+            self.assertEqual(await next_line(log), b"part")
+
     async def test_follow_none_ends_iteration_at_eof(self):
         p = self.path("app.log", b"a\nb\nlast without newline")
         async with atail.open(p, start="begin", follow="none") as log:
@@ -148,6 +167,13 @@ class StartTest(TestCase):
         self.assertEqual(self.lines(from_line=1), all5)
         self.assertEqual(self.lines(bytes=4), [b"4", b"5"])
         self.assertEqual(self.lines(from_byte=2), [b"2", b"3", b"4", b"5"])
+
+    def test_blocking_chunks(self):
+        p = self.path("app.log", b"1\n2\n3\n")
+        with atail.open(p, start="begin", follow="none", chunks=True) as log:
+            self.assertEqual(b"".join(log), b"1\n2\n3\n")
+        with self.assertRaises(TypeError):
+            atail.open(p, chunks="yes")
 
     def test_nul_delimiter(self):
         p = self.path("app.log", b"a\0b\nc\0")
