@@ -352,19 +352,26 @@ static bool departed_reserve(struct file *f)
     return true;
 }
 
-/* Where the file dir/name is among the generations: see queued_index(). */
-static int being_read(const struct file *f, const char *name)
+/* "dir/name" for a name in the followed name's directory (malloc'd), or
+ * NULL when out of memory. */
+static char *sibling_path(const struct file *f, const char *name)
 {
     size_t len = strlen(f->dir) + strlen(name) + 2;
     char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%s/%s", f->dir, name);
+    return p;
+}
+
+/* Where the file dir/name is among the generations: see queued_index(). */
+static int being_read(const struct file *f, const char *name)
+{
+    char *p = sibling_path(f, name);
     struct stat st;
     int r = QUEUED_NOT;
-    if (p) {
-        snprintf(p, len, "%s/%s", f->dir, name);
-        if (stat(p, &st) == 0)
-            r = queued_index(f, st.st_dev, st.st_ino);
-        free(p);
-    }
+    if (p && stat(p, &st) == 0)
+        r = queued_index(f, st.st_dev, st.st_ino);
+    free(p);
     return r;
 }
 
@@ -446,14 +453,9 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
 static void queue_departed(atail *t, struct file *f)
 {
     while (f->n_departed > 0) {
-        size_t len = strlen(f->dir) + strlen(f->departed[0]) + 2;
-        char *p = malloc(len);
-        int fd = -1;
-        if (p) {
-            snprintf(p, len, "%s/%s", f->dir, f->departed[0]);
-            fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-            free(p);
-        }
+        char *p = sibling_path(f, f->departed[0]);
+        int fd = p ? open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) : -1;
+        free(p);
         departed_remove(f, 0);
         struct stat st;
         if (fd < 0)
