@@ -10,11 +10,15 @@
 
 #include <stddef.h>
 
-/* Room json_string() may need for n input bytes, quotes included. */
-#define JSON_STRING_MAX(n) (6 * (n) + 2)
+/* Room json_string() needs for n input bytes: at most 6 * n + 2 bytes of
+ * literal, quotes included, plus JSON_STRING_SLACK it may overwrite past
+ * the literal's end (it stores whole blocks). */
+#define JSON_STRING_SLACK 16
+#define JSON_STRING_MAX(n) (6 * (n) + 2 + JSON_STRING_SLACK)
 
 /* Writes the JSON string literal for s[0..n) to out (which has room for
- * JSON_STRING_MAX(n) bytes) and returns its length. Not NUL-terminated. */
+ * JSON_STRING_MAX(n) bytes) and returns its length. Not NUL-terminated;
+ * the bytes of out past the literal are unspecified. */
 size_t json_string(char *out, const char *s, size_t n);
 
 #endif

@@ -24,8 +24,8 @@ struct json_out *json_out_new(bool with_time, bool with_host);
 /* Releases it; what is buffered is dropped. Accepts NULL. */
 void json_out_free(struct json_out *j);
 
-/* Appends the record of a LINE event; path_json is the file's name as a
- * JSON string (json_out_path()). Returns 1 when enough is buffered to
+/* Appends the record of a LINE event; path_json and path_len are what
+ * json_out_path() gave for its file. Returns 1 when enough is buffered to
  * write it now, 0 when not, -ENOMEM (reported). Never writes: a record
  * goes out only with the batch that holds it, so that a commit after a
  * flush covers exactly what was written. */
@@ -42,8 +42,10 @@ bool json_out_pending(const struct json_out *j);
 /* Sets the "time" of the records appended from now on to the present. */
 void json_out_stamp(struct json_out *j);
 
-/* The JSON string for path, malloc'ed, its length in *len; NULL when out
- * of memory. */
+/* The JSON string for path, malloc'ed (free() it), its length in *len;
+ * NULL when out of memory. Past the string, the same allocation holds the
+ * part of the file's records that follows the line, prepared once for
+ * json_out_line(). */
 char *json_out_path(const char *path, size_t *len);
 
 #endif

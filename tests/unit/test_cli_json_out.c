@@ -94,6 +94,25 @@ Test(cli_json_out, offsets_of_every_length)
     json_out_free(j);
 }
 
+Test(cli_json_out, offsets_in_sequence)
+{
+    /* Offsets as lines give them, across the places where digits are
+     * added, then a new file from 0, then offsets near the top. */
+    static const uint64_t starts[] = {0, 9990, 99999990, 9999999999990, 5, UINT64_MAX - 30, 3};
+    struct atail_event evs[7 * 12];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+        for (uint64_t k = 0; k < 12; k++)
+            evs[n++] = line("x", starts[i] + k * (k < 6 ? 2 : 1), 0);
+    char want[8192] = "", *w = want;
+    for (size_t i = 0; i < n; i++)
+        w += sprintf(w, "{\"line\":\"x\",\"path\":\"app.log\",\"offset\":%llu}\n",
+                     (unsigned long long)evs[i].offset);
+    struct json_out *j = json_out_new(false, false);
+    cr_assert_str_eq(capture(j, evs, n), want);
+    json_out_free(j);
+}
+
 Test(cli_json_out, time_and_host)
 {
     struct json_out *j = json_out_new(true, true);
