@@ -466,10 +466,10 @@ static int deliver(struct file *f, const struct reader_config *cfg, struct atail
         f->head += len + 1;
         return 1;
     }
-    if (avail >= cfg->max_line) {
-        /* A delimiter right after the cut ends the line: no empty piece. */
-        bool ends = avail > cfg->max_line &&
-                    (unsigned char)f->buf[f->head + cfg->max_line] == (unsigned char)cfg->delim;
+    if (avail > cfg->max_line) {
+        /* A delimiter right after the cut ends the line: no empty piece.
+         * (A line of exactly max_line bytes waits for its next byte.) */
+        bool ends = (unsigned char)f->buf[f->head + cfg->max_line] == (unsigned char)cfg->delim;
         set_data(ev, f, ATAIL_EVENT_LINE, cfg->max_line, ends ? 0 : ATAIL_LINE_CUT);
         f->head += cfg->max_line + (ends ? 1 : 0);
         return 1;

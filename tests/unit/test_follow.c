@@ -190,6 +190,33 @@ Test(follow, long_lines_come_in_pieces)
     atail_close(t);
 }
 
+/* A line of exactly max_line bytes is not cut: at the end of the file it
+ * is a last line without delimiter; followed, it waits for its next byte. */
+Test(follow, a_line_of_exactly_max_line_bytes_is_whole)
+{
+    WRITE("f", "0123456789");
+    atail *t = open_handle(0, 5);
+    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_NONE), 0);
+    char out[256];
+    cr_assert_eq(drain(t, out, sizeof out), 0);
+    cr_assert_str_eq(out, "01234~56789$");
+    atail_close(t);
+
+    WRITE("g", "");
+    t = open_handle(0, 5);
+    cr_assert_geq(follow(t, "g", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    drain(t, out, sizeof out);
+    APPEND("g", "abcde");
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_str_eq(out, "", "a line of max_line bytes is waited for, not cut");
+    APPEND("g", "\nfghijk\n");
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_str_eq(out, "abcde|fghij~k|");
+    atail_close(t);
+}
+
 Test(follow, nul_delimiter)
 {
     put("f", "a\0b\nc\0", 6, O_TRUNC);
