@@ -75,6 +75,10 @@ void fm_wait_error(const struct entry *e, int error)
 
 void fm_read_error(const struct entry *e, int error, bool follow)
 {
+    if (error == -EMFILE || error == -ENFILE) { /* a pattern's match not opened */
+        open_failed(e, -error);
+        return;
+    }
     msg(-error, "error reading %s", quote_name(0, e->name));
     if (error == -EISDIR && follow)
         msg(0, "%s: cannot follow end of this type of file; giving up on this name",

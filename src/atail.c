@@ -710,6 +710,26 @@ static int add_file(atail *t, const char *path, int fd, uint64_t base,
     return (int)f->id;
 }
 
+int handle_add_failed(atail *t, const char *path, int err)
+{
+    int r = grow_tables(t);
+    struct file *f = calloc(1, sizeof *f);
+    if (r == 0 && f)
+        r = file_init(f, (uint32_t)t->n_files, path, -1, false);
+    if (r < 0 || !f) {
+        if (f)
+            file_free(f);
+        return -ENOMEM;
+    }
+    f->error = err;
+    f->closed = f->at_eof = f->eof_reported = true;
+    t->files[t->n_files++] = f;
+    advance_catchup(t);
+    handle_enqueue(t, f);
+    wake(t);
+    return (int)f->id;
+}
+
 static bool valid_follow_options(const struct atail_follow_options *fo)
 {
     return (unsigned)fo->start <= ATAIL_START_BYTE && (unsigned)fo->follow <= ATAIL_FOLLOW_NAME &&

@@ -32,6 +32,7 @@ static void glob_free(struct glob_watch *g)
     free(g->exclude);
     strset_free(&g->names);
     strset_free(&g->skipped);
+    strset_free(&g->failed);
     free(g);
 }
 
@@ -80,7 +81,7 @@ static int scan(atail *t, uint32_t gi, bool later)
     if (n < 0)
         return -errno;
     int added = 0, err = 0;
-    struct strset skipped = {0};
+    struct strset skipped = {0}, failed = {0};
     for (int i = 0; i < n; i++) {
         const char *name = list[i]->d_name;
         if (err == 0 && strset_has(&g->skipped, name)) {
@@ -107,6 +108,13 @@ static int scan(atail *t, uint32_t gi, bool later)
                         added++;
                     } else if (id == -ENOMEM) {
                         err = id;
+                    } else if (id < 0) {
+                        /* Said once (an ERROR event); tried again at each
+                         * rescan while the name exists. */
+                        if (!strset_has(&g->failed, name) && handle_add_failed(t, path, id) < 0)
+                            err = -ENOMEM;
+                        else if (strset_add(&failed, name) < 0)
+                            err = -ENOMEM;
                     }
                 }
                 free(path);
@@ -117,6 +125,8 @@ static int scan(atail *t, uint32_t gi, bool later)
     free(list);
     strset_free(&g->skipped);
     g->skipped = skipped;
+    strset_free(&g->failed);
+    g->failed = failed;
     return err ? err : added;
 }
 

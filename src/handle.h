@@ -34,6 +34,8 @@ struct glob_watch {
     bool rescan;           /* dir changed: look for new matches */
     struct strset names;   /* names followed now (live files) */
     struct strset skipped; /* names leading to a file read under another name */
+    struct strset failed;  /* names that could not be followed (said once; retried
+                              at each rescan) */
 };
 
 /* One change-notification backend in use by the handle. */
@@ -92,6 +94,9 @@ struct atail {
 
 /* atail.c */
 int handle_add_path(atail *t, const char *path, const struct atail_follow_options *fo);
+/* A file that could not be followed: its only events are ERROR (err), then
+ * END. Returns its id or -ENOMEM. */
+int handle_add_failed(atail *t, const char *path, int err);
 int handle_set_backend(atail *t, struct backend **be, const char *dir);
 uint64_t handle_now_ms(void);
 void handle_enqueue(atail *t, struct file *f);
@@ -123,6 +128,10 @@ int name_find_sibling(const struct file *f, sibling_match *match, void *ctx);
 void name_truncated(atail *t, struct file *f);
 /* f is to be read to its end, then next_fd (owned from now on) from 0. */
 void name_expect(atail *t, struct file *f, int next_fd);
+/* After a restart: queues, oldest first, the rotated siblings born after
+ * the open file and that are not cur_fd's file (generations rotated while
+ * nobody followed the name), to be read before cur_fd's. */
+void name_queue_later_siblings(atail *t, struct file *f, int cur_fd);
 
 /* state.c: checkpoints. */
 int state_open(atail *t, const char *path);

@@ -636,6 +636,85 @@ void name_truncated(atail *t, struct file *f)
     name_expect(t, f, cur);
 }
 
+/* Whether `name` (f's name plus a suffix) looks like a rotated copy of
+ * f's: a suffix such as .1, -20261126 or _2026-11-26, and not compressed
+ * (logrotate's compress: its bytes are not the log's lines). Other
+ * siblings (app.log.state, app.log.bak) are not generations. */
+static bool rotated_name(const struct file *f, const char *name)
+{
+    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z"};
+    size_t blen = strlen(f->base), len = strlen(name);
+    if (len < blen + 2 || strncmp(name, f->base, blen) != 0 || !strchr(".-_", name[blen]) ||
+        name[blen] == '\0' || name[blen + 1] < '0' || name[blen + 1] > '9')
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t e = strlen(ext[i]);
+        if (len > e && strcmp(name + len - e, ext[i]) == 0)
+            return false;
+    }
+    return true;
+}
+
+struct generation {
+    int fd;
+    struct timespec born;
+};
+
+static int by_birth(const void *a, const void *b)
+{
+    const struct generation *x = a, *y = b;
+    return later(&x->born, &y->born) - later(&y->born, &x->born);
+}
+
+void name_queue_later_siblings(atail *t, struct file *f, int cur_fd)
+{
+    struct timespec born;
+    struct stat cur;
+    DIR *d = f->dir ? opendir(f->dir) : NULL;
+    if (!d || f->fd < 0 || !birth(f->fd, &born) || (cur_fd >= 0 && fstat(cur_fd, &cur) < 0)) {
+        if (d)
+            closedir(d);
+        return; /* without birth times, rotated names cannot be ordered */
+    }
+    size_t n = 0, cap = 0;
+    struct generation *g = NULL;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!rotated_name(f, de->d_name))
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        struct stat st;
+        struct timespec b;
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !birth(fd, &b) || !later(&b, &born) ||
+            (st.st_dev == f->dev && st.st_ino == f->ino) ||
+            (cur_fd >= 0 && st.st_dev == cur.st_dev && st.st_ino == cur.st_ino)) {
+            close(fd);
+            continue;
+        }
+        if (n == cap) {
+            size_t c = cap ? cap * 2 : 8;
+            struct generation *a = realloc(g, c * sizeof *a);
+            if (!a) {
+                close(fd);
+                file_lost(f, (uint64_t)st.st_size);
+                continue;
+            }
+            g = a;
+            cap = c;
+        }
+        g[n++] = (struct generation){fd, b};
+    }
+    closedir(d);
+    qsort(g, n, sizeof *g, by_birth);
+    for (size_t i = 0; i < n; i++)
+        push_next(t, f, g[i].fd);
+    free(g);
+    if (n > 0)
+        start_grace(t, f);
+}
+
 void name_expect(atail *t, struct file *f, int next_fd)
 {
     push_next(t, f, next_fd);

@@ -10,8 +10,11 @@
  *                                     inode: read from 0
  *   another file under the name       look for ours among the rotated
  *                                     siblings (name.N, name-DATE, ...): read
- *                                     it from the offset, then the new file
- *                                     from 0 (following by name)
+ *                                     it from the offset, then the siblings
+ *                                     born after it (rotated while we were
+ *                                     down), then the new file from 0
+ *                                     (following by name)
+ *   no file under the name            the same, then wait for the name
  *   ours is nowhere                   read the new file from 0
  *
  * Commits only record positions in memory; the file is written by
@@ -110,12 +113,35 @@ static bool is_rotated(int fd, void *ctx)
     return matches(c->t, fd, c->e);
 }
 
+/* The name leads nowhere now: if the file it led to at the save was
+ * rotated meanwhile, it is read from its mark, then what came after it. */
+static int resume_missing(atail *t, struct file *f, const struct ckpt_entry *e)
+{
+    struct rotated_ctx ctx = {t, e};
+    int old = name_find_sibling(f, is_rotated, &ctx);
+    if (old < 0)
+        return 0;
+    int r = file_switch(f, old);
+    if (r < 0)
+        return r;
+    f->mark = *e;
+    f->mark.path = NULL;
+    f->pos = e->offset;
+    f->recheck = true; /* the name is missing: noticed, and waited for */
+    name_queue_later_siblings(t, f, -1);
+    return 1;
+}
+
 int state_resume(atail *t, struct file *f)
 {
-    if (!t->state_path || f->fd < 0 || !f->seekable)
+    if (!t->state_path)
         return 0;
     const struct ckpt_entry *e = ckpt_find(&t->state, f->path);
     if (!e)
+        return 0;
+    if (f->fd < 0)
+        return f->by_name ? resume_missing(t, f, e) : 0;
+    if (!f->seekable)
         return 0;
     f->mark = *e;
     f->mark.path = NULL;
@@ -138,6 +164,7 @@ int state_resume(atail *t, struct file *f)
             return r;
         }
         f->pos = e->offset;
+        name_queue_later_siblings(t, f, cur); /* rotated more than once */
         name_expect(t, f, cur);
     }
     return 1;

@@ -185,3 +185,47 @@ Test(cli_glob, descriptor_limit)
     cr_expect_gt(strlen(p->out.data), 0, "the files that could be opened are output");
     proc_free(p);
 }
+
+/* A pattern operand whose matches exceed the descriptor limit: each file
+ * that cannot be opened is named, and the exit status is 1, as for files
+ * given one by one. */
+Test(cli_glob, pattern_beyond_descriptor_limit)
+{
+    mkdir(scratch_path("lim"), 0755);
+    char name[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "lim/f%03d", i);
+        write_str(scratch_path(name), "x\n");
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd %s && ulimit -S -n 40 && ulimit -H -n 40 && exec %s -q 'lim/*'",
+             scratch_dir(), atail());
+    struct proc *p = run_sh(cmd, WAIT_MS);
+    cr_expect(strstr(p->err.data, "atail: too many open files (limit 40): cannot open 'lim/f099' "
+                                  "for reading\n") != NULL,
+              "stderr: \"%s\", %zu of 100 files output", p->err.data, strlen(p->out.data) / 2);
+    cr_expect_eq(exit_code(p), 1);
+    proc_free(p);
+}
+
+/* The same while following: said once. */
+Test(cli_glob, pattern_beyond_descriptor_limit_following)
+{
+    mkdir(scratch_path("lim"), 0755);
+    char name[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "lim/f%03d", i);
+        write_str(scratch_path(name), "x\n");
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && ulimit -S -n 40 && ulimit -H -n 40 && exec %s -F -q 'lim/*'", scratch_dir(),
+             atail());
+    struct proc *p = proc_start((const char *[]){"/bin/sh", "-c", cmd, NULL}, NULL, 0);
+    cr_expect(proc_wait_stderr(p,
+                               "atail: too many open files (limit 40): cannot open "
+                               "'lim/f099' for reading\n",
+                               3000),
+              "stderr: \"%s\", %zu of 100 files output", p->err.data, strlen(p->out.data) / 2);
+    proc_free(p);
+}

@@ -335,3 +335,47 @@ Test(cli_state, save_fails_on_a_full_tmpfs)
     cr_expect_str_eq(a->err.data, want, "the same failure is said once");
     proc_free(a);
 }
+
+/* Two rename rotations while atail is stopped: the rest of the saved file
+ * (now r.log.2), all of the middle generation (r.log.1), then r.log. The
+ * state file sits next to the log (r.log.state): not a generation. */
+Test(cli_state, two_rotations_while_stopped_read_every_generation)
+{
+    write_str(scratch_path("r.log"), "1\n2\n");
+    const char *argv[] = {atail(), "-F", "--state=r.log.state", "r.log", NULL};
+    struct proc *a = start_in_scratch(argv);
+    expect_output(a, "1\n2\n", "first run");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+    append_str(scratch_path("r.log"), "3\n");
+    cr_assert_eq(rename(scratch_path("r.log"), scratch_path("r.log.1")), 0);
+    write_str(scratch_path("r.log"), "4\n");
+    cr_assert_eq(rename(scratch_path("r.log.1"), scratch_path("r.log.2")), 0);
+    cr_assert_eq(rename(scratch_path("r.log"), scratch_path("r.log.1")), 0);
+    write_str(scratch_path("r.log"), "5\n");
+    a = start_in_scratch(argv);
+    expect_output(a, "3\n4\n5\n", "the rest of r.log.2, all of r.log.1, then r.log");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}
+
+/* Rotated while stopped, and the new file not created yet when atail
+ * starts (between logrotate's rename and the writer's create): the rest of
+ * the rotated file (line 3), then the new file when it comes. */
+Test(cli_state, rotated_while_stopped_name_missing_at_restart)
+{
+    write_str(scratch_path("m.log"), "1\n2\n");
+    const char *argv[] = {atail(), "-F", "--state=m.state", "m.log", NULL};
+    struct proc *a = start_in_scratch(argv);
+    expect_output(a, "1\n2\n", "first run");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+    append_str(scratch_path("m.log"), "3\n");
+    cr_assert_eq(rename(scratch_path("m.log"), scratch_path("m.log.1")), 0);
+    a = start_in_scratch(argv);
+    wait_inotify_watch(a);
+    write_str(scratch_path("m.log"), "4\n");
+    expect_output(a, "3\n4\n", "the rest of m.log.1, then the new m.log");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}

@@ -476,3 +476,51 @@ Test(json_matrix, appended_in_pieces_while_following)
     cr_expect_eq(r.records, 5 + 2 + 1, "5 short lines, 2 pieces, END");
     proc_free(a);
 }
+
+/* JSON: a last line without delimiter whose length is a multiple of
+ * --max-line ends with a "partial" piece (the man page: "the last has no
+ * cut"; "partial: true for a last line that has no delimiter"). */
+Test(json_matrix, last_line_of_max_line_bytes)
+{
+    write_str(scratch_path("p5"), "abcde");
+    struct proc *p = run((const char *[]){atail(), "-n", "+1", "--output=json", "--max-line=5",
+                                          scratch_path("p5"), NULL},
+                         NULL, 0, WAIT_MS);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "{\"line\":\"abcde\",\"path\":\"%s\",\"offset\":0,\"partial\":true}\n",
+             scratch_path("p5"));
+    cr_expect_str_eq(p->out.data, want, "got \"%s\", status %d, stderr %s", p->out.data, p->status,
+                     p->err.data);
+    proc_free(p);
+
+    write_str(scratch_path("p10"), "abcdefghij");
+    p = run((const char *[]){atail(), "-n", "+1", "--output=json", "--max-line=5",
+                             scratch_path("p10"), NULL},
+            NULL, 0, WAIT_MS);
+    snprintf(want, sizeof want,
+             "{\"line\":\"abcde\",\"path\":\"%s\",\"offset\":0,\"cut\":true}\n"
+             "{\"line\":\"fghij\",\"path\":\"%s\",\"offset\":5,\"partial\":true}\n",
+             scratch_path("p10"), scratch_path("p10"));
+    cr_expect_str_eq(p->out.data, want);
+    proc_free(p);
+}
+
+/* JSON while following: a line of exactly --max-line bytes whose newline
+ * comes in a later write is whole, not cut into itself and an empty piece. */
+Test(json_matrix, following_line_of_max_line_bytes)
+{
+    write_str(scratch_path("fo"), "abcde");
+    struct proc *a = start_in_scratch(
+        (const char *[]){atail(), "-F", "-n", "+1", "--output=json", "--max-line=5", "fo", NULL});
+    wait_inotify_watch(a);
+    proc_wait_output(a, "\x01never", 300); /* let atail read the 5 bytes alone */
+    append_str(scratch_path("fo"), "\nz\n");
+    proc_wait_output(a, "\"line\":\"z\"", WAIT_MS);
+    expect_output(a,
+                  "{\"line\":\"abcde\",\"path\":\"fo\",\"offset\":0}\n"
+                  "{\"line\":\"z\",\"path\":\"fo\",\"offset\":6}\n",
+                  "a line of --max-line bytes is whole");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}
