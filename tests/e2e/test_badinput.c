@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,10 +50,15 @@
 #endif
 
 static char shm_dir[64];
+static char fuse_mnt[PATH_MAX];
 
 static void cleanup(void)
 {
     kill_scratch_procs();
+    if (fuse_mnt[0]) {
+        umount2(fuse_mnt, MNT_DETACH); /* bindfs exits with its mount */
+        fuse_mnt[0] = '\0';
+    }
     if (shm_dir[0]) {
         char path[128];
         snprintf(path, sizeof path, "%s/shm.log", shm_dir);
@@ -926,6 +932,43 @@ Test(badinput, tmpfs_follow)
     cr_expect_str_eq(p->err.data, want);
     stop_by(p, SIGTERM, "atail");
     proc_free(p);
+}
+
+/* A file on a FUSE filesystem (bindfs, a Debian package that
+ * scripts/install-test-deps.sh installs): inotify there sees only what is
+ * written through the mount, not what is written beneath it, as on network
+ * filesystems. atail polls such files, as GNU tail does: an append made
+ * beneath the mount is seen. */
+Test(badinput, fuse_filesystem_is_polled)
+{
+    const char *src = scratch_path("fuse-src"), *mnt = scratch_path("fuse-mnt");
+    cr_assert_eq(mkdir(src, 0755), 0);
+    cr_assert_eq(mkdir(mnt, 0755), 0);
+    write_str(scratch_path("fuse-src/x.log"), "a\n");
+    /* In the foreground, so that it is this test's child, stopped with it. */
+    struct proc *m =
+        proc_start((const char *const[]){"/usr/bin/bindfs", "-f", src, mnt, NULL}, NULL, 0);
+    snprintf(fuse_mnt, sizeof fuse_mnt, "%s", mnt);
+    struct statfs sf = {0};
+    long long deadline = now_ms() + WAIT_MS;
+    while ((statfs(mnt, &sf) < 0 || sf.f_type != 0x65735546 /* FUSE */) && now_ms() < deadline &&
+           proc_running(m))
+        poll(NULL, 0, 10);
+    cr_assert_eq(sf.f_type, 0x65735546,
+                 "bindfs could not mount a FUSE filesystem (it needs /dev/fuse and root): %s",
+                 m->err.data);
+    struct proc *p =
+        start((const char *const[]){atail(), "-f", scratch_path("fuse-mnt/x.log"), NULL});
+    expect_output(p, "a\n", "initial");
+    append_str(scratch_path("fuse-src/x.log"), "b\n");
+    expect_output(p, "a\nb\n", "appended beneath the mount: seen by polling");
+    cr_expect_str_eq(p->err.data, "");
+    stop_by(p, SIGTERM, "atail");
+    proc_free(p);
+    cr_assert_eq(umount2(mnt, MNT_DETACH), 0, "umount %s: %s", mnt, strerror(errno));
+    fuse_mnt[0] = '\0';
+    cr_expect(proc_wait_exit(m, WAIT_MS), "bindfs did not end with its mount");
+    proc_free(m);
 }
 
 /* ---- names ---------------------------------------------------------------------- */
