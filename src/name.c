@@ -707,7 +707,8 @@ void name_queue_later_siblings(atail *t, struct file *f, int cur_fd)
         g[n++] = (struct generation){fd, b};
     }
     closedir(d);
-    qsort(g, n, sizeof *g, by_birth);
+    if (n > 1)
+        qsort(g, n, sizeof *g, by_birth);
     for (size_t i = 0; i < n; i++)
         push_next(t, f, g[i].fd);
     free(g);
