@@ -140,18 +140,20 @@ tool_missing() {
 # atail_has OPTION: whether atail's --help mentions OPTION.
 atail_has() { [[ -x $ATAIL ]] && "$ATAIL" --help 2>/dev/null | grep -q -- "$1"; }
 
-# rsyslog_config DIR PATTERN: a private rsyslogd setup in DIR reading the
-# files PATTERN matches (a path or a glob) from their start, writing each
-# line's bare message to its standard output. Sets CMD to its command line.
+# rsyslog_config DIR PATTERN [INPUT_PARAMS]: a private rsyslogd setup in DIR
+# reading the files PATTERN matches (a path or a glob) from their start,
+# writing each line's bare message to its standard output; INPUT_PARAMS are
+# added to the imfile input() (e.g. persistStateInterval="1000"). Its state
+# files go to DIR/rsyslog/work. Sets CMD to its command line.
 rsyslog_config() {
-    local dir=$1 pattern=$2
+    local dir=$1 pattern=$2 params=${3:-}
     rm -rf "$dir/rsyslog" && mkdir -p "$dir/rsyslog/work"
     cat >"$dir/rsyslog/rsyslog.conf" <<EOF
 # private instance for bench/: foreground, own work directory, no system input
 global(workDirectory="$dir/rsyslog/work" maxMessageSize="64k")
 module(load="imfile" mode="inotify")
 template(name="bare" type="string" string="%msg%\\n")
-input(type="imfile" file="$pattern" tag="bench" ruleset="out")
+input(type="imfile" file="$pattern" tag="bench" ruleset="out"${params:+ $params})
 ruleset(name="out") {
   action(type="omfile" file="/dev/stdout" template="bare")
 }

@@ -7,6 +7,8 @@
 #   bench/run.sh                      the full suite (about 30 min)
 #   BENCH_QUICK=1 bench/run.sh        a smoke run with small sizes (a few min)
 #   BENCH_WORKLOADS="latency idle" bench/run.sh
+#   BENCH_WORKLOADS=kill9 bench/run.sh   kill -9 restarts (bench/kill9_restarts.sh, ~3 min per seed;
+#                                        not in the default set; writes results/kill9.md)
 #   BENCH_NOTE="..." bench/run.sh     a remark for the results' header
 #   BENCH_WAIT_QUIET=1                wait (up to 10 min) for a load average below BENCH_QUIET_LOAD (1.0)
 # Other knobs: see bench/lib.sh. Each workload script also runs alone
@@ -40,8 +42,10 @@ mkdir -p "$RAW"
 } >"$RAW/machine.txt"
 
 for w in $WORKLOADS; do
-    [[ -x $BENCH_DIR/$w.sh ]] || die "no workload $w"
-    "$BENCH_DIR/$w.sh" || log "workload $w ended with an error"
+    script=$BENCH_DIR/$w.sh
+    [[ $w = kill9 ]] && script=$BENCH_DIR/kill9_restarts.sh
+    [[ -x $script ]] || die "no workload $w"
+    "$script" || log "workload $w ended with an error"
 done
 rm -rf "$SCRATCH"
 "${PYTHON:-python3}" "$BENCH_DIR/report.py" "$RESULTS"
