@@ -117,6 +117,7 @@ struct file {
     uint32_t *departed_cookie; /* it is being renamed again */
     unsigned cap_departed;
     unsigned n_departed;
+    unsigned history_changes; /* renames and removals of departed entries */
     /* Generations already read to their end, most recent last: a rename
      * history entry that leads to one is not read again. The hash of the
      * first bytes tells a recycled inode from the file once read. */

@@ -396,13 +396,17 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
             f->leaving_cookie = cookie;
             return true;
         }
-        if (i >= 0)
+        if (i >= 0) {
             f->departed_cookie[i] = cookie;
+            f->history_changes++;
+        }
         return i >= 0;
     }
     if (what & WATCH_MOVED_TO) {
-        if (i >= 0 && f->departed_cookie[i] != cookie)
+        if (i >= 0 && f->departed_cookie[i] != cookie) {
             departed_remove(f, (unsigned)i); /* another file moved over it */
+            f->history_changes++;
+        }
         for (unsigned k = 0; cookie && k < f->n_departed; k++) {
             if (f->departed_cookie[k] == cookie) {
                 char *to = strdup(name);
@@ -416,11 +420,12 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
         }
         if (cookie && cookie == f->leaving_cookie) {
             f->leaving_cookie = 0;
-            int at = being_read(f, name);
-            if (at >= 0 && at == f->next_at_name)
-                f->next_at_name = -1; /* what comes next is newer */
-            if (at != QUEUED_NOT)
-                return true;                      /* the file we read (or will): nothing to add */
+            /* Only "the file we read" can be told from its new name now:
+             * with names reused (logrotate shifting app.log.1 to .2), the
+             * name may already lead to a newer generation. The others are
+             * told apart when the history is queued. */
+            if (being_read(f, name) == QUEUED_OPEN)
+                return true;
             if (f->n_departed == FILE_NEXT_MAX) { /* too far behind */
                 departed_remove(f, 0);
                 file_lost(f, 0);
@@ -443,29 +448,60 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
     if ((what & WATCH_DELETED) && i >= 0) {
         /* A rotated generation deleted before we could open it. */
         departed_remove(f, (unsigned)i);
+        f->history_changes++;
         file_lost(f, 0);
     }
     return strcmp(name, f->base) == 0 || i >= 0;
 }
 
+/* Takes fd, a generation the history names, unless it is read already. */
+static void take_departed(atail *t, struct file *f, int fd)
+{
+    struct stat st;
+    if (fd < 0)
+        return;
+    int at = fstat(fd, &st) == 0 ? queued_index(f, st.st_dev, st.st_ino) : QUEUED_OPEN;
+    if (at >= 0 && at == f->next_at_name)
+        f->next_at_name = -1; /* it left the name: what comes next is newer */
+    if (at != QUEUED_NOT || !S_ISREG(st.st_mode) || already_read(f, fd, &st)) {
+        close(fd);
+        return;
+    }
+    push_next(t, f, fd);
+}
+
 /* Queues, oldest first, the generations that left the name and that we have
- * not read: with those, no rotation is missed however far behind we were. */
+ * not read: with those, no rotation is missed however far behind we were.
+ * Their names are resolved while the writer may still be rotating (with
+ * logrotate shifting app.log.1 to app.log.2, a name soon leads to another
+ * file): the files are taken only if no event moved one of those names
+ * meanwhile, else the names are resolved again. */
 static void queue_departed(atail *t, struct file *f)
 {
-    while (f->n_departed > 0) {
-        char *p = sibling_path(f, f->departed[0]);
-        int fd = p ? open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) : -1;
-        free(p);
-        departed_remove(f, 0);
-        struct stat st;
-        if (fd < 0)
-            continue;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-            queued_identity(f, st.st_dev, st.st_ino) || already_read(f, fd, &st)) {
-            close(fd);
-            continue;
+    for (unsigned tries = 0; f->n_departed > 0; tries++) {
+        unsigned n = f->n_departed;
+        int *fds = malloc(n * sizeof *fds);
+        if (!fds)
+            return; /* tried again at the next recheck */
+        for (unsigned i = 0; i < n; i++) {
+            char *p = sibling_path(f, f->departed[i]);
+            fds[i] = p ? open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) : -1;
+            free(p);
         }
-        push_next(t, f, fd);
+        unsigned seen = f->history_changes;
+        handle_catch_up_events(t, f);
+        bool moved = f->history_changes != seen;
+        for (unsigned i = 0; i < n; i++) {
+            if (moved && tries < 8) {
+                if (fds[i] >= 0)
+                    close(fds[i]);
+                continue;
+            }
+            if (f->n_departed > 0) /* (after 8 tries, names may have gone) */
+                departed_remove(f, 0);
+            take_departed(t, f, fds[i]);
+        }
+        free(fds);
     }
 }
 

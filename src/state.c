@@ -49,6 +49,10 @@ int state_open(atail *t, const char *path)
         return -errno;
     if (flock(t->state_lock, LOCK_EX | LOCK_NB) < 0)
         return errno == EWOULDBLOCK ? -EBUSY : -errno;
+    /* The first commit saves at once: a run that ends before the interval
+     * (killed at once, or restarted in a loop) still moves the state on,
+     * so that what it printed is not printed again by every later run. */
+    t->save_soon = true;
     return ckpt_load(path, &t->state, NULL);
 }
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mount.h>
@@ -213,6 +214,31 @@ Test(cli_state, rotation_while_stopped)
     write_str(scratch_path("rot.log"), "5\n");
     a = start_in_scratch(argv);
     expect_output(a, "3\n4\n5\n", "second run: the rotated file's rest, then the new file");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}
+
+/* The first commit of a run is saved at once, whatever the interval: a run
+ * killed before its first periodic save does not make every later run print
+ * again what it printed. */
+Test(cli_state, first_commit_saved_at_once)
+{
+    write_str(scratch_path("k.log"), "1\n2\n3\n");
+    const char *argv[] = {atail(), "-f", "-n", "+1", "--state=k.state", "--state-interval=3600",
+                          "k.log", NULL};
+    struct proc *a = start_in_scratch(argv);
+    expect_output(a, "1\n2\n3\n", "first run");
+    struct stat st;
+    long long deadline = now_ms() + WAIT_MS;
+    while (stat(scratch_path("k.state"), &st) < 0 && now_ms() < deadline)
+        poll(NULL, 0, 10);
+    kill(a->pid, SIGKILL);
+    cr_assert(proc_wait_exit(a, WAIT_MS));
+    proc_free(a);
+    a = start_in_scratch(argv);
+    wait_inotify_watch(a);
+    append_str(scratch_path("k.log"), "4\n");
+    expect_output(a, "4\n", "after kill -9: nothing printed again");
     stop_by(a, SIGTERM);
     proc_free(a);
 }
