@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -402,6 +403,28 @@ void handle_arm_timer(atail *t)
         t->timer_at_ms = at;
 }
 
+/* Without pidfd: whether pid runs. A zombie (the caller's child, dead and
+ * not yet reaped: --spawn) has ended too; it is not reaped here, its
+ * status is the caller's. */
+static bool pid_alive(int pid)
+{
+    if (kill(pid, 0) < 0 && errno == ESRCH)
+        return false;
+    char path[32], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return true; /* no /proc: kill() is all we know */
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return true;
+    buf[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')'. */
+    const char *paren = strrchr(buf, ')');
+    return !(paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
 static void pid_died(atail *t)
 {
     t->pid_dead = true;
@@ -422,7 +445,7 @@ static void on_timer(atail *t)
         if (f->deadline_ms && f->deadline_ms <= now)
             handle_enqueue(t, f);
     }
-    if (t->pid && t->pidfd < 0 && !t->pid_dead && kill(t->pid, 0) < 0 && errno == ESRCH)
+    if (t->pid && t->pidfd < 0 && !t->pid_dead && !pid_alive(t->pid))
         pid_died(t);
     state_on_timer(t, now);
     handle_arm_timer(t);
