@@ -543,8 +543,8 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
         if (r == 1) {
             if (ev->kind == ATAIL_EVENT_LINE || ev->kind == ATAIL_EVENT_DATA)
                 state_delivered(t, f);
-            else if (ev->kind == ATAIL_EVENT_ROTATED)
-                t->save_soon = true;
+            else if (ev->kind == ATAIL_EVENT_ROTATED || ev->kind == ATAIL_EVENT_EOF)
+                t->save_soon = true; /* (EOF: a restart's catch-up is done) */
             else if (ev->kind == ATAIL_EVENT_END) {
                 drop_file(t, f);
                 glob_file_ended(t, f);

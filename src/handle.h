@@ -83,7 +83,8 @@ struct atail {
     uint32_t *touched; /* ids of files delivered since the last commit */
     size_t n_touched, cap_touched;
     bool state_unsaved;  /* commits not yet saved */
-    bool save_soon;      /* save at the next commit (the first, or after a rotation) */
+    bool save_soon;      /* save at the next commit (the first, after a file's
+                            initial content, after a rotation) */
     uint64_t save_at_ms; /* periodic save deadline, 0 if none */
     int save_error;      /* a failed periodic save, to report as an event */
 

@@ -246,6 +246,40 @@ Test(cli_state, first_commit_saved_at_once)
     proc_free(a);
 }
 
+/* A file's initial content is saved once it is out, whatever the interval:
+ * a restart's catch-up is not printed again after a kill -9. (The state
+ * file is replaced at each save: a new inode is a new save.) */
+Test(cli_state, saved_when_the_initial_content_is_out)
+{
+    FILE *w = fopen(scratch_path("big.log"), "w");
+    cr_assert_not_null(w);
+    for (int i = 1; i <= 100000; i++)
+        fprintf(w, "line %d\n", i);
+    cr_assert_eq(fclose(w), 0);
+    const char *argv[] = {atail(),   "-f", "-n", "+1", "--state=big.state", "--state-interval=3600",
+                          "big.log", NULL};
+    struct proc *a = start_in_scratch(argv);
+    cr_assert(proc_wait_output(a, "line 100000\n", WAIT_MS));
+    struct stat first, now;
+    long long deadline = now_ms() + WAIT_MS;
+    while (stat(scratch_path("big.state"), &first) < 0 && now_ms() < deadline)
+        poll(NULL, 0, 10);
+    /* The first commit (the first write) was saved at once; the end of the
+     * initial content makes one more save. */
+    while (stat(scratch_path("big.state"), &now) == 0 && now.st_ino == first.st_ino &&
+           now_ms() < deadline)
+        poll(NULL, 0, 10);
+    kill(a->pid, SIGKILL);
+    cr_assert(proc_wait_exit(a, WAIT_MS));
+    proc_free(a);
+    a = start_in_scratch(argv);
+    wait_inotify_watch(a);
+    append_str(scratch_path("big.log"), "new\n");
+    expect_output(a, "new\n", "after kill -9: the initial content is not printed again");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}
+
 Test(cli_state, two_processes_one_state_file)
 {
     write_str(scratch_path("lock.log"), "x\n");
