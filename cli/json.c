@@ -19,7 +19,7 @@
 #if defined(__SSE2__) && !defined(ATAIL_JSON_PORTABLE)
 #include <emmintrin.h>
 
-enum { BLOCK = 16 };
+enum { BLOCK = 16, PAIR = 2 * BLOCK };
 typedef __m128i block;
 
 static block load(const unsigned char *p)
@@ -66,7 +66,7 @@ static block load_short(const unsigned char *p, size_t r)
 
 /* A block: byte i of the input in bits 8i..8i+7, whatever the byte
  * order. */
-enum { BLOCK = 8 };
+enum { BLOCK = 8, PAIR = 2 * BLOCK };
 typedef uint64_t block;
 
 #define ONES UINT64_C(0x0101010101010101)
@@ -225,16 +225,16 @@ size_t json_string(char *out, const char *s, size_t n)
     for (;;) {
         uint64_t m = 0;
         size_t r;
-        while ((r = (size_t)(end - p)) >= 2 * BLOCK && !(m = pass2(p, o))) {
-            p += 2 * BLOCK;
-            o += 2 * BLOCK;
+        while ((r = (size_t)(end - p)) >= PAIR && !(m = pass2(p, o))) {
+            p += PAIR;
+            o += PAIR;
         }
         if (!m) {
             if (r == 0)
                 break;
-            if ((size_t)(end - same) >= 2 * BLOCK) {
-                size_t back = 2 * BLOCK - r;
-                m = pass2(end - 2 * BLOCK, o - back) >> back;
+            if ((size_t)(end - same) >= PAIR) {
+                size_t back = PAIR - r;
+                m = pass2(end - PAIR, o - back) >> back;
             } else if (r >= BLOCK) {
                 block x = load(p);
                 store(o, x);

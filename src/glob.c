@@ -111,9 +111,8 @@ static int scan(atail *t, uint32_t gi, bool later)
                     } else if (id < 0) {
                         /* Said once (an ERROR event); tried again at each
                          * rescan while the name exists. */
-                        if (!strset_has(&g->failed, name) && handle_add_failed(t, path, id) < 0)
-                            err = -ENOMEM;
-                        else if (strset_add(&failed, name) < 0)
+                        if ((!strset_has(&g->failed, name) && handle_add_failed(t, path, id) < 0) ||
+                            strset_add(&failed, name) < 0)
                             err = -ENOMEM;
                     }
                 }
