@@ -737,11 +737,12 @@ int handle_add_failed(atail *t, const char *path, int err)
 {
     int r = grow_tables(t);
     struct file *f = calloc(1, sizeof *f);
-    if (r == 0 && f)
-        r = file_init(f, (uint32_t)t->n_files, path, -1, false);
     if (r < 0 || !f) {
-        if (f)
-            file_free(f);
+        free(f);
+        return -ENOMEM;
+    }
+    if (file_init(f, (uint32_t)t->n_files, path, -1, false) < 0) {
+        file_free(f); /* its fd is -1 */
         return -ENOMEM;
     }
     f->error = err;
