@@ -363,14 +363,12 @@ static char *sibling_path(const struct file *f, const char *name)
     return p;
 }
 
-/* Where the file dir/name is among the generations: see queued_index(). */
-static int being_read(const struct file *f, const char *name)
+/* Whether dir/name leads to the file being read. */
+static bool leads_to_open_file(const struct file *f, const char *name)
 {
     char *p = sibling_path(f, name);
     struct stat st;
-    int r = QUEUED_NOT;
-    if (p && stat(p, &st) == 0)
-        r = queued_index(f, st.st_dev, st.st_ino);
+    bool r = p && f->fd >= 0 && stat(p, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino;
     free(p);
     return r;
 }
@@ -424,7 +422,7 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
              * with names reused (logrotate shifting app.log.1 to .2), the
              * name may already lead to a newer generation. The others are
              * told apart when the history is queued. */
-            if (being_read(f, name) == QUEUED_OPEN)
+            if (leads_to_open_file(f, name))
                 return true;
             if (f->n_departed == FILE_NEXT_MAX) { /* too far behind */
                 departed_remove(f, 0);

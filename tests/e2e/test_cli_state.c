@@ -221,6 +221,31 @@ Test(cli_state, rotation_while_stopped)
     proc_free(a);
 }
 
+/* Waits until stat(path) succeeds and, if `other` is given, names another
+ * inode than it (the state file is replaced at each save: a new inode is a
+ * new save). */
+static void wait_state(const char *path, struct stat *st, const struct stat *other)
+{
+    long long deadline = now_ms() + WAIT_MS;
+    while ((stat(path, st) < 0 || (other && st->st_ino == other->st_ino)) && now_ms() < deadline)
+        poll(NULL, 0, 10);
+}
+
+/* kill -9 a, start argv again, append `line` to log: only it comes out. */
+static void kill9_then_only_new(struct proc *a, const char *const argv[], const char *log,
+                                const char *line, const char *what)
+{
+    kill(a->pid, SIGKILL);
+    cr_assert(proc_wait_exit(a, WAIT_MS));
+    proc_free(a);
+    a = start_in_scratch(argv);
+    wait_inotify_watch(a);
+    append_str(scratch_path(log), line);
+    expect_output(a, line, what);
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}
+
 /* The first commit of a run is saved at once, whatever the interval: a run
  * killed before its first periodic save does not make every later run print
  * again what it printed. */
@@ -232,23 +257,12 @@ Test(cli_state, first_commit_saved_at_once)
     struct proc *a = start_in_scratch(argv);
     expect_output(a, "1\n2\n3\n", "first run");
     struct stat st;
-    long long deadline = now_ms() + WAIT_MS;
-    while (stat(scratch_path("k.state"), &st) < 0 && now_ms() < deadline)
-        poll(NULL, 0, 10);
-    kill(a->pid, SIGKILL);
-    cr_assert(proc_wait_exit(a, WAIT_MS));
-    proc_free(a);
-    a = start_in_scratch(argv);
-    wait_inotify_watch(a);
-    append_str(scratch_path("k.log"), "4\n");
-    expect_output(a, "4\n", "after kill -9: nothing printed again");
-    stop_by(a, SIGTERM);
-    proc_free(a);
+    wait_state(scratch_path("k.state"), &st, NULL);
+    kill9_then_only_new(a, argv, "k.log", "4\n", "after kill -9: nothing printed again");
 }
 
 /* A file's initial content is saved once it is out, whatever the interval:
- * a restart's catch-up is not printed again after a kill -9. (The state
- * file is replaced at each save: a new inode is a new save.) */
+ * a restart's catch-up is not printed again after a kill -9. */
 Test(cli_state, saved_when_the_initial_content_is_out)
 {
     FILE *w = fopen(scratch_path("big.log"), "w");
@@ -260,24 +274,13 @@ Test(cli_state, saved_when_the_initial_content_is_out)
                           "big.log", NULL};
     struct proc *a = start_in_scratch(argv);
     cr_assert(proc_wait_output(a, "line 100000\n", WAIT_MS));
-    struct stat first, now;
-    long long deadline = now_ms() + WAIT_MS;
-    while (stat(scratch_path("big.state"), &first) < 0 && now_ms() < deadline)
-        poll(NULL, 0, 10);
     /* The first commit (the first write) was saved at once; the end of the
      * initial content makes one more save. */
-    while (stat(scratch_path("big.state"), &now) == 0 && now.st_ino == first.st_ino &&
-           now_ms() < deadline)
-        poll(NULL, 0, 10);
-    kill(a->pid, SIGKILL);
-    cr_assert(proc_wait_exit(a, WAIT_MS));
-    proc_free(a);
-    a = start_in_scratch(argv);
-    wait_inotify_watch(a);
-    append_str(scratch_path("big.log"), "new\n");
-    expect_output(a, "new\n", "after kill -9: the initial content is not printed again");
-    stop_by(a, SIGTERM);
-    proc_free(a);
+    struct stat first, now;
+    wait_state(scratch_path("big.state"), &first, NULL);
+    wait_state(scratch_path("big.state"), &now, &first);
+    kill9_then_only_new(a, argv, "big.log", "new\n",
+                        "after kill -9: the initial content is not printed again");
 }
 
 Test(cli_state, two_processes_one_state_file)
