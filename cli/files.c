@@ -173,7 +173,14 @@ static int add_path(struct run *r, struct entry *e, const struct atail_follow_op
             close(fd);
         }
         e->retry = true;
-        return atail_follow(r->t, e->name, fo);
+        int id = atail_follow(r->t, e->name, fo);
+        if (id >= 0 && e->waiting && atail_reading(r->t, id) == 1) {
+            /* Resumed from the state in the file the name was rotated to:
+             * its new file is on the way, nothing to report. */
+            e->start_error = e->said_error = 0;
+            e->waiting = false;
+        }
+        return id;
     }
     int id = atail_follow(r->t, e->name, fo);
     if (id < 0 && o->retry && o->follow && id != -EISDIR && id != -ENOMEM && id != -EMFILE &&

@@ -771,7 +771,7 @@ int handle_add_path(atail *t, const char *path, const struct atail_follow_option
         if (!wait || err == -ENOMEM)
             return err;
         int id = add_file(t, path, -1, 0, fo);
-        if (id >= 0)
+        if (id >= 0 && t->files[id]->fd < 0) /* (else resumed in a rotated file) */
             t->files[id]->error = t->files[id]->last_error = err;
         return id;
     }
@@ -817,6 +817,14 @@ int atail_follow_fd(atail *t, int fd, const char *name, const struct atail_follo
         return -errno;
     off_t cur = lseek(dup, 0, SEEK_CUR);
     return add_file(t, name, dup, cur > 0 ? (uint64_t)cur : 0, fo);
+}
+
+int atail_reading(const atail *t, int file)
+{
+    if (!t || file < 0 || (size_t)file >= t->n_files)
+        return -EINVAL;
+    const struct file *f = t->files[file];
+    return f->fd >= 0 && !f->end_reported;
 }
 
 int atail_commit(atail *t)

@@ -442,6 +442,10 @@ Test(cli_state, rotated_while_stopped_name_missing_at_restart)
     wait_inotify_watch(a);
     write_str(scratch_path("m.log"), "4\n");
     expect_output(a, "3\n4\n", "the rest of m.log.1, then the new m.log");
+    /* The name was missing, but its file was found: no "cannot open". */
+    const char notice[] = "atail: 'm.log' has been replaced;  following new file\n";
+    expect_stderr(a, notice, "the switch to the new m.log");
     stop_by(a, SIGTERM);
+    cr_expect_str_eq(a->err.data, notice);
     proc_free(a);
 }
