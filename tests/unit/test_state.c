@@ -135,6 +135,52 @@ Test(state, finds_the_file_rotated_while_stopped)
     atail_close(t);
 }
 
+/* Rotated while stopped, the new file not there yet: the rotated file is
+ * read (atail_reading() says so), with no error, then the new one. */
+Test(state, resumes_with_the_name_missing)
+{
+    put("app.log", "a1\n", O_TRUNC);
+    atail *t = open_state(1000);
+    follow(t, ATAIL_FOLLOW_NAME, ATAIL_START_BEGIN);
+    char out[256];
+    trace(t, out, sizeof out, 0);
+    cr_assert_str_eq(out, "a1|");
+    atail_commit(t);
+    atail_close(t);
+
+    put("app.log", "a2\n", O_APPEND);
+    cr_assert_eq(rename(path("app.log"), path("app.log.1")), 0);
+    t = open_state(1000);
+    struct atail_follow_options fo;
+    atail_follow_options_init(&fo);
+    fo.follow = ATAIL_FOLLOW_NAME;
+    fo.flags = ATAIL_FOLLOW_RETRY;
+    cr_assert_eq(atail_follow(t, path("app.log"), &fo), 0);
+    cr_assert_eq(atail_reading(t, 0), 1, "the rotated file is read");
+    cr_assert_eq(atail_reading(t, 1), -EINVAL);
+    struct atail_event ev;
+    int r;
+    while ((r = atail_next(t, &ev)) == 1 && ev.kind != ATAIL_EVENT_LINE)
+        cr_assert_neq(ev.kind, ATAIL_EVENT_ERROR, "error %d", ev.error);
+    cr_assert_eq(r, 1);
+    cr_assert_eq(ev.len, 2);
+    cr_assert_arr_eq(ev.data, "a2", 2);
+    while ((r = atail_next(t, &ev)) == 1)
+        cr_assert_neq(ev.kind, ATAIL_EVENT_ERROR, "error %d", ev.error);
+    cr_assert_eq(r, -EAGAIN);
+    put("app.log", "b1\n", O_TRUNC);
+    trace(t, out, sizeof out, 0);
+    cr_assert_str_eq(out, "<rotated>b1|");
+    atail_close(t);
+
+    /* Without a state, the missing name is waited for: nothing is read. */
+    cr_assert_eq(unlink(path("app.log")), 0);
+    cr_assert_eq(atail_open(&t, NULL), 0);
+    cr_assert_eq(atail_follow(t, path("app.log"), &fo), 0);
+    cr_assert_eq(atail_reading(t, 0), 0);
+    atail_close(t);
+}
+
 Test(state, rewritten_file_is_read_from_zero)
 {
     put("app.log", "old line\n", O_TRUNC);
