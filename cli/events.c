@@ -231,7 +231,7 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
         fm_truncated(e);
         break;
     case ATAIL_EVENT_LOST:
-        fm_lost(e, ev->len, ev->offset);
+        fm_lost(e, ev->len, ev->offset, ev->flags, r->o->max_line);
         break;
     case ATAIL_EVENT_ROTATED:
         fm_rotated(e);

@@ -36,8 +36,11 @@ void fm_wait_error(const struct entry *e, int error);
  * up on this name". */
 void fm_read_error(const struct entry *e, int error, bool follow);
 
-/* ATAIL_EVENT_LOST: what could not be read, and the file's total (ours). */
-void fm_lost(const struct entry *e, size_t bytes, uint64_t total);
+/* ATAIL_EVENT_LOST: what could not be read, and the file's total (ours);
+ * with ATAIL_LOST_LONG_LINE, what -n dropped of an overlong line of a
+ * stream (max_line: --max-line, 0 for the default). */
+void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags,
+             uint64_t max_line);
 
 /* ATAIL_EVENT_TRUNCATED: "x: file truncated". */
 void fm_truncated(const struct entry *e);

@@ -245,6 +245,12 @@ enum atail_event_kind {
  * followed, a closed pipe) or was left for another (rotation). */
 #define ATAIL_LINE_CUT 0x1u
 #define ATAIL_LINE_NO_DELIM 0x2u
+/* Flag of a LOST event: the bytes were the start of a line longer than
+ * max_line among the last lines of a stream (ATAIL_START_LAST_LINES on a
+ * pipe or device), which keeps at most count * (max_line + 1) bytes: memory
+ * stays bounded whatever comes (tail -n 1 /dev/zero). Said at the stream's
+ * end, before the lines kept. */
+#define ATAIL_LOST_LONG_LINE 0x4u
 
 struct atail_event {
     enum atail_event_kind kind;

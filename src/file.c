@@ -196,6 +196,30 @@ static size_t held_start(const struct file *f, int delim, bool *whole)
     return lines_tail_start(f->buf + f->head, avail, delim, f->hold_count, whole);
 }
 
+/* Drops what a held stream no longer needs: lines before its last N (or
+ * bytes before its last N), and, for lines, whatever exceeds N lines of
+ * max_line bytes and their delimiters: the start of an overlong line,
+ * counted in held_dropped while that line is still among the last N. */
+static void keep_held(struct file *f, const struct reader_config *cfg)
+{
+    bool whole;
+    size_t s = held_start(f, cfg->delim, &whole);
+    if (whole && s > 0) {
+        f->head += s;
+        f->held_dropped = 0; /* a line cut before is not kept at all */
+    }
+    if (f->hold != ATAIL_START_LAST_LINES)
+        return;
+    uint64_t limit = (uint64_t)cfg->max_line + 1;
+    if (f->hold_count > 1)
+        limit = f->hold_count > UINT64_MAX / limit ? UINT64_MAX : limit * f->hold_count;
+    size_t used = f->tail - f->head;
+    if (used > limit) {
+        f->held_dropped += used - limit;
+        f->head = f->tail - (size_t)limit;
+    }
+}
+
 /* Makes room for one read: drops what a held stream no longer needs, moves
  * the unread bytes to the front, and grows the buffer geometrically. */
 static int make_room(struct file *f, const struct reader_config *cfg)
@@ -230,12 +254,8 @@ static int make_room(struct file *f, const struct reader_config *cfg)
         f->want = FILE_FIRST_READ < cfg->read_size ? FILE_FIRST_READ : cfg->read_size;
     if (f->cap - f->tail >= f->want)
         return 0;
-    if (f->hold != ATAIL_START_END) {
-        bool whole;
-        size_t s = held_start(f, cfg->delim, &whole);
-        if (whole)
-            f->head += s;
-    }
+    if (f->hold != ATAIL_START_END)
+        keep_held(f, cfg);
     size_t used = f->tail - f->head;
     if (f->head > 0) {
         memmove(f->buf, f->buf + f->head, used);
@@ -446,9 +466,17 @@ static int deliver(struct file *f, const struct reader_config *cfg, struct atail
     if (f->hold != ATAIL_START_END) {
         if (!f->at_eof)
             return 0;
-        bool whole;
-        f->head += held_start(f, cfg->delim, &whole);
+        keep_held(f, cfg);
         f->hold = ATAIL_START_END;
+        if (f->held_dropped) {
+            set_event(ev, f, ATAIL_EVENT_LOST);
+            ev->len = (size_t)f->held_dropped;
+            f->lost_total += f->held_dropped;
+            ev->offset = f->lost_total;
+            ev->flags = ATAIL_LOST_LONG_LINE;
+            f->held_dropped = 0;
+            return 1;
+        }
     }
     size_t avail = f->tail - f->head;
     if (avail == 0)

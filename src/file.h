@@ -75,6 +75,7 @@ struct file {
     uint64_t skip_bytes;   /* bytes still to drop (streams, -c +N) */
     enum atail_start hold; /* streams: LAST_LINES/LAST_BYTES held to EOF */
     uint64_t hold_count;
+    uint64_t held_dropped; /* bytes of overlong held lines dropped: said at EOF */
 
     bool dirty;        /* may have unread data */
     bool at_eof;       /* the last read found the end */

@@ -576,6 +576,35 @@ Test(badinput, dev_zero_with_bytes)
     proc_free(p);
 }
 
+/* /dev/zero with -n 1: one endless line. GNU tail keeps all of it and grows
+ * until memory runs out; atail keeps its last --max-line bytes, so it reads
+ * forever in bounded memory, printing nothing. A finite overlong last line
+ * of a pipe is printed by its end, and what was dropped is said. */
+Test(badinput, dev_zero_with_lines)
+{
+    struct proc *p = start((const char *const[]){atail(), "-n", "1", "/dev/zero", NULL});
+    wait_read_total(p->pid, 256 * MIB, "atail");
+    long hwm = proc_status_kb(p->pid, "VmHWM");
+    fprintf(stderr, "atail -n 1 /dev/zero: read 256 MiB, VmHWM %ld kB\n", hwm);
+    cr_expect_lt(hwm, RSS_LIMIT_KB, "atail -n 1 /dev/zero: VmHWM %ld kB", hwm);
+    cr_expect_eq(p->out.len, 0);
+    stop_by(p, SIGTERM, "atail -n 1 /dev/zero");
+    cr_expect_str_eq(p->err.data, "");
+    proc_free(p);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "{ printf 'a\\nb\\n'; head -c 3000 /dev/zero | tr '\\0' x; printf '\\nc\\n'; }"
+             " | %s -n 2 --max-line=1000 | awk '{ print length($0), substr($0, 1, 1) }'",
+             atail());
+    p = run_sh(cmd, WAIT_MS);
+    /* The last 2 lines in at most 2 * 1001 bytes: 1999 x, then c. */
+    cr_expect_str_eq(p->out.data, "1999 x\n1 c\n");
+    cr_expect_str_eq(p->err.data, "atail: 'standard input': 1001 bytes dropped: the last lines "
+                                  "hold a line longer than 1000 bytes (see --max-line)\n");
+    proc_free(p);
+}
+
 /* ---- contents -------------------------------------------------------------------- */
 
 /* Bytes of every value appended while following, as lines (-f) and as
@@ -1322,10 +1351,12 @@ Test(badinput, polling_backend)
 }
 
 /* An unused uid, whose inotify limits (per user) can be used up without
- * touching anyone else's. */
+ * touching anyone else's: one per process, so that two runs of the suite
+ * at once (a build and a sanitizer build) do not share it. */
 static uid_t spare_uid(void)
 {
-    for (uid_t u = 3999000; u < 3999999; u++)
+    uid_t first = 3900000 + (uid_t)(getpid() % 90000);
+    for (uid_t u = first; u < first + 1000; u++)
         if (!getpwuid(u) && !getgrgid((gid_t)u))
             return u;
     cr_assert_fail("no spare uid");
@@ -1372,6 +1403,8 @@ static void hog_start(struct hog *h, uid_t uid, const char *const *watch_files, 
         while (n < 65536 && (fds[n] = inotify_init1(IN_CLOEXEC)) >= 0)
             n++;
         if (watch_files) {
+            if (n < 2)
+                _exit(6);
             close(fds[--n]); /* two left: atail's and GNU's */
             close(fds[--n]);
             bool full = false;

@@ -297,6 +297,93 @@ Test(follow, pipe_with_last_lines_waits_for_eof)
     atail_close(t);
 }
 
+/* Follows the read end of a new pipe from its last `count` lines, with a
+ * small read size and max_line; returns the write end. */
+static int held_pipe(atail **t, uint64_t count, size_t max_line)
+{
+    struct atail_options o;
+    atail_options_init(&o);
+    o.max_line = max_line;
+    o.read_size = 64;
+    cr_assert_eq(atail_open(t, &o), 0);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    struct atail_follow_options fo;
+    atail_follow_options_init(&fo);
+    fo.start = ATAIL_START_LAST_LINES;
+    fo.count = count;
+    cr_assert_eq(atail_follow_fd(*t, p[0], "pipe", &fo), 0);
+    close(p[0]);
+    return p[1];
+}
+
+/* Collects a held stream's events to its end: lines as drain() does,
+ * "<lost N>" for a LOST event flagged ATAIL_LOST_LONG_LINE. */
+static void drain_to_end(atail *t, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 1000; i++) {
+        struct atail_event ev;
+        int r = atail_next(t, &ev);
+        if (r == 0)
+            return;
+        if (r == -EAGAIN) {
+            cr_assert_eq(atail_wait(t, 5000), 1);
+            continue;
+        }
+        cr_assert_eq(r, 1);
+        if (ev.kind == ATAIL_EVENT_LOST) {
+            cr_assert_eq(ev.flags, ATAIL_LOST_LONG_LINE);
+            n += (size_t)snprintf(out + n, cap - n, "<lost %zu>", ev.len);
+        } else if (ev.kind == ATAIL_EVENT_LINE) {
+            cr_assert_lt(n + ev.len + 2, cap);
+            memcpy(out + n, ev.data, ev.len);
+            n += ev.len;
+            out[n++] = ev.flags & ATAIL_LINE_CUT ? '~' : ev.flags & ATAIL_LINE_NO_DELIM ? '$' : '|';
+            out[n] = '\0';
+        }
+    }
+    cr_assert_fail("no end");
+}
+
+/* The last lines of a stream hold at most count * (max_line + 1) bytes:
+ * the start of an overlong line is dropped and said (tail -n 1 /dev/zero
+ * runs in bounded memory). */
+Test(follow, pipe_last_lines_memory_is_bounded)
+{
+    atail *t;
+    int w = held_pipe(&t, 2, 4);
+    cr_assert_eq(write(w, "1\nabcdefghij\nxy", 15), 15);
+    close(w);
+    char out[256];
+    drain_to_end(t, out, sizeof out);
+    cr_assert_str_eq(out, "<lost 3>defg~hij|xy$");
+    atail_close(t);
+
+    /* A line cut while it was among the last lines, then pushed out of
+     * them by later lines: nothing kept was dropped, nothing is said. */
+    w = held_pipe(&t, 1, 8);
+    char x[1000];
+    memset(x, 'x', sizeof x);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(write(w, x, sizeof x), (ssize_t)sizeof x);
+    cr_assert_eq(write(w, "\nok\n", 4), 4);
+    close(w);
+    drain_to_end(t, out, sizeof out);
+    cr_assert_str_eq(out, "ok|");
+    atail_close(t);
+
+    /* An endless line: memory stays near max_line, whatever comes. */
+    w = held_pipe(&t, 1, 8);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(write(w, x, sizeof x), (ssize_t)sizeof x);
+    close(w);
+    drain_to_end(t, out, sizeof out);
+    cr_assert_str_eq(out, "<lost 9991>xxxxxxxx~x$");
+    atail_close(t);
+}
+
 Test(follow, pipe_lines_arrive_as_written)
 {
     int p[2];
