@@ -4,7 +4,6 @@
  * 9.1's (src/tail.c: tail_file, recheck). */
 #include "follow_msgs.h"
 
-
 #include "fdlimit.h"
 #include "output.h"
 #include "quote.h"
@@ -84,12 +83,12 @@ void fm_read_error(const struct entry *e, int error, bool follow)
             quote_name_if_needed(0, e->name));
 }
 
-void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags,
-             uint64_t max_line)
+void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags, uint64_t max_line)
 {
     if (flags & ATAIL_LOST_LONG_LINE)
-        msg(0, "%s: %zu bytes dropped: the last lines hold a line longer than %" PRIu64
-               " bytes (see --max-line)",
+        msg(0,
+            "%s: %zu bytes dropped: the last lines hold a line longer than %" PRIu64
+            " bytes (see --max-line)",
             quote_name_if_needed(0, e->name), bytes, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
     else if (bytes)
         msg(0, "%s: %zu bytes lost (rotated away before they could be read; %" PRIu64 " in all)",
