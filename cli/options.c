@@ -25,6 +25,7 @@ enum {
     OPT_MAX_LINE,
     OPT_DISABLE_INOTIFY,
     OPT_ROTATE_GRACE,
+    OPT_CLOSE_IDLE,
     OPT_SPAWN,
     OPT_STATE,
     OPT_STATE_INTERVAL,
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"retry", no_argument, NULL, OPT_RETRY},
     {"rotate-grace", required_argument, NULL, OPT_ROTATE_GRACE},
+    {"close-idle", required_argument, NULL, OPT_CLOSE_IDLE},
     {"silent", no_argument, NULL, 'q'},
     {"sleep-interval", required_argument, NULL, 's'},
     {"spawn", required_argument, NULL, OPT_SPAWN},
@@ -197,6 +199,14 @@ static int parse_atail(int c, struct cli_options *o)
         return OPTIONS_RUN;
     case OPT_DISABLE_INOTIFY:
         o->disable_inotify = true;
+        return OPTIONS_RUN;
+    case OPT_CLOSE_IDLE:
+        if (seconds_arg(optarg, "invalid number of seconds", &o->close_idle))
+            return 1;
+        if (o->close_idle <= 0) {
+            msg(0, "invalid number of seconds: %s", quote_arg(0, optarg));
+            return 1;
+        }
         return OPTIONS_RUN;
     case OPT_ROTATE_GRACE:
         o->rotate_grace_set = true;

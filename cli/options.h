@@ -1,6 +1,6 @@
 /* options.h - the command line of atail: GNU tail 9.1's options (and its
  * obsolete "-N" / "+N" forms) plus atail's own: --max-lines, --max-line,
- * --rotate-grace, --spawn, --state*, --output, --json-*, --glob,
+ * --rotate-grace, --close-idle, --spawn, --state*, --output, --json-*, --glob,
  * --exclude. */
 #ifndef ATAIL_CLI_OPTIONS_H
 #define ATAIL_CLI_OPTIONS_H
@@ -33,6 +33,7 @@ struct cli_options {
     bool disable_inotify;     /* ---disable-inotify, --disable-inotify */
     bool rotate_grace_set;    /* --rotate-grace given */
     double rotate_grace;      /* --rotate-grace=SECONDS */
+    double close_idle;        /* --close-idle=SECONDS; 0: never */
     enum header_mode headers; /* -q, -v */
     int delimiter;            /* '\n', or '\0' with -z */
     bool max_lines_set;       /* --max-lines given */

@@ -32,6 +32,8 @@ void state_opts_fill(const struct cli_options *o, struct atail_options *ao)
         ao->flags |= ATAIL_OPEN_POLL;
         ao->poll_interval_ms = to_ms(o->sleep_interval, 1);
     }
+    if (o->close_idle > 0)
+        ao->idle_close_ms = to_ms(o->close_idle, 1);
     if (o->rotate_grace_set)
         ao->rotate_grace_ms = to_ms(o->rotate_grace, 0);
     if (o->state_path) {

@@ -98,6 +98,19 @@ struct atail_options {
                                    NULL for none; copied */
     unsigned state_interval_ms; /* save committed positions at most this
                                    often; 0: at every atail_commit() */
+    unsigned idle_close_ms;     /* 0 (default): files stay open. Otherwise a
+                                   file followed by name (ATAIL_FOLLOW_NAME,
+                                   globs) that has not changed for this long
+                                   is closed, and sooner when descriptors run
+                                   out (EMFILE) and it is the least recently
+                                   changed; its inotify watch stays, and a
+                                   change reopens it, found by identity
+                                   (device, inode, first bytes) under its
+                                   name or a rotated one. What is appended
+                                   to a closed file and then deleted with it
+                                   before the change is seen is lost
+                                   (ATAIL_EVENT_LOST, amount unknown). Files
+                                   on polled filesystems are not closed. */
 };
 
 /* Fills *opt with the defaults. Always call it before setting fields, so

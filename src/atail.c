@@ -14,6 +14,7 @@
  * that gives the order of `tail a b`.
  */
 #include "handle.h"
+#include "idle.h"
 
 #include "watch.h"
 
@@ -91,6 +92,7 @@ int atail_open(atail **out, const struct atail_options *opt)
     t->flags = opt->flags;
     t->poll_interval_ms = opt->poll_interval_ms;
     t->rotate_grace_ms = opt->rotate_grace_ms;
+    t->idle_close_ms = opt->idle_close_ms;
     t->cfg = (struct reader_config){
         .delim = opt->delimiter,
         .spans = (opt->flags & ATAIL_OPEN_SPANS) != 0,
@@ -354,6 +356,8 @@ static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const 
     struct file *f = t->files[file_id];
     if (f->end_reported)
         return;
+    if (t->idle_close_ms && f->by_name)
+        idle_touch(t, f, handle_now_ms());
     if (wid >= 0 && wid == f->next_wid) {
         handle_enqueue(t, f); /* the next file got data: time to switch? */
         return;
@@ -368,7 +372,7 @@ static void on_watch(void *ctx, uint32_t file_id, int wid, unsigned what, const 
         if (!(what & WATCH_ALL))
             goto queue; /* a directory entry changed: the data did not */
     }
-    f->dirty = f->fd >= 0 && (f->seekable || !f->epoll_ok);
+    f->dirty = (f->fd >= 0 || f->parked) && (f->seekable || !f->epoll_ok);
 queue:
     handle_enqueue(t, f);
 }
@@ -384,6 +388,8 @@ void handle_catch_up_events(atail *t, const struct file *f)
 void handle_arm_timer(atail *t)
 {
     uint64_t at = t->save_at_ms;
+    if (t->idle_sweep_ms && (!at || t->idle_sweep_ms < at))
+        at = t->idle_sweep_ms;
     if (t->pid && t->pidfd < 0 && !t->pid_dead) {
         uint64_t p = handle_now_ms() + PID_CHECK_MS;
         if (!at || p < at)
@@ -448,6 +454,7 @@ static void on_timer(atail *t)
     if (t->pid && t->pidfd < 0 && !t->pid_dead && !pid_alive(t->pid))
         pid_died(t);
     state_on_timer(t, now);
+    idle_on_timer(t, now);
     handle_arm_timer(t);
 }
 
@@ -536,6 +543,8 @@ static void reopen_fifo(atail *t, struct file *f)
 /* Serves one file; on its END, releases what it holds. */
 static int serve(atail *t, struct file *f, struct atail_event *ev)
 {
+    if (f->parked)
+        idle_reopen(t, f);
     if (f->recheck && !f->end_reported)
         name_recheck(t, f);
     for (;;) {
@@ -728,6 +737,8 @@ static int add_file(atail *t, const char *path, int fd, uint64_t base,
     if (fd < 0)
         f->eof_reported = true; /* a name waited for has no initial content */
     t->files[t->n_files++] = f;
+    if (t->idle_close_ms && by_name)
+        idle_touch(t, f, handle_now_ms());
     advance_catchup(t);
     wake(t); /* its initial content is news */
     return (int)f->id;
@@ -764,7 +775,7 @@ int handle_add_path(atail *t, const char *path, const struct atail_follow_option
 {
     if (t->n_files >= INT32_MAX)
         return -EMFILE;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd = idle_open(t, path, NULL);
     if (fd < 0) {
         int err = -errno;
         bool wait = fo->follow == ATAIL_FOLLOW_NAME && (fo->flags & ATAIL_FOLLOW_RETRY);
@@ -824,7 +835,7 @@ int atail_reading(const atail *t, int file)
     if (!t || file < 0 || (size_t)file >= t->n_files)
         return -EINVAL;
     const struct file *f = t->files[file];
-    return f->fd >= 0 && !f->end_reported;
+    return (f->fd >= 0 || f->parked) && !f->end_reported;
 }
 
 int atail_commit(atail *t)

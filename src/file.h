@@ -77,6 +77,10 @@ struct file {
     uint64_t hold_count;
     uint64_t held_dropped; /* bytes of overlong held lines dropped: said at EOF */
 
+    bool parked;        /* closed while idle (idle.c): fd is -1, reopened
+                           on change */
+    uint64_t active_ms; /* last change seen, for idle closing */
+
     bool dirty;        /* may have unread data */
     bool at_eof;       /* the last read found the end */
     bool eof_reported; /* ATAIL_EVENT_EOF delivered */

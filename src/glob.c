@@ -64,7 +64,8 @@ static bool already_read(const atail *t, const struct stat *st)
 {
     for (size_t i = 0; i < t->n_files; i++) {
         const struct file *f = t->files[i];
-        if (f->fd >= 0 && !f->end_reported && f->dev == st->st_dev && f->ino == st->st_ino)
+        if ((f->fd >= 0 || f->parked) && !f->end_reported && f->dev == st->st_dev &&
+            f->ino == st->st_ino)
             return true;
     }
     return false;

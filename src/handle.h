@@ -88,6 +88,11 @@ struct atail {
     uint64_t save_at_ms; /* periodic save deadline, 0 if none */
     int save_error;      /* a failed periodic save, to report as an event */
 
+    /* Idle files closed (idle.c). */
+    unsigned idle_close_ms; /* 0: never */
+    uint64_t idle_sweep_ms; /* next look for idle files, 0 if none */
+    size_t n_parked;        /* files closed while idle */
+
     struct glob_watch **globs;
     size_t n_globs;
     bool globs_pending; /* some glob wants a rescan */

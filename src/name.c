@@ -25,6 +25,7 @@
  * A missing directory is waited for through its nearest existing ancestor,
  * moving the watch down as the path comes into being. */
 #include "handle.h"
+#include "idle.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -545,7 +546,7 @@ void name_recheck(atail *t, struct file *f)
     }
     if (queued_identity(f, st.st_dev, st.st_ino))
         return; /* already waiting to be read */
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd = idle_open(t, f->path, f);
     if (fd < 0 && errno == ENOENT) {
         f->recheck = true; /* it moved on since stat(): look again */
         return;

@@ -229,3 +229,37 @@ Test(cli_glob, pattern_beyond_descriptor_limit_following)
               "stderr: \"%s\", %zu of 100 files output", p->err.data, strlen(p->out.data) / 2);
     proc_free(p);
 }
+
+/* The same with --close-idle: files are closed to make room, least
+ * recently changed first, and reopened when they change: every file is
+ * output, then every line appended to each, with no error. */
+Test(cli_glob, pattern_beyond_descriptor_limit_with_close_idle)
+{
+    mkdir(scratch_path("lim"), 0755);
+    char name[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "lim/f%03d", i);
+        write_str(scratch_path(name), "x\n");
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && ulimit -S -n 40 && ulimit -H -n 40 && exec %s -F -q --close-idle=60 'lim/*'",
+             scratch_dir(), atail());
+    struct proc *p = proc_start((const char *[]){"/bin/sh", "-c", cmd, NULL}, NULL, 0);
+    char want[512] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(want, "x\n");
+    cr_assert(proc_wait_output(p, want, WAIT_MS) && p->out.len == 200,
+              "the 100 files: \"%s\" (stderr \"%s\")", p->out.data, p->err.data);
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "lim/f%03d", i);
+        append_str(scratch_path(name), "y\n");
+        strcat(want, "y\n");
+    }
+    cr_assert(proc_wait_output(p, want, WAIT_MS) && p->out.len == 400,
+              "a line appended to each: \"%s\" (stderr \"%s\")", p->out.data, p->err.data);
+    cr_expect_str_eq(p->err.data, "");
+    int st = proc_stop(p, SIGTERM, WAIT_MS);
+    cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %d", st);
+    proc_free(p);
+}
