@@ -222,6 +222,42 @@ static int emit_line(struct run *r, size_t k, const struct atail_event *ev)
     return done ? STOP_DONE : 0;
 }
 
+struct line_sink {
+    struct run *r;
+    size_t k;
+};
+
+static int sink_line(void *ctx, const struct atail_event *line)
+{
+    const struct line_sink *s = ctx;
+    return emit_line(s->r, s->k, line);
+}
+
+/* --output=json without a state file reads spans (one library call per
+ * read, not per line): their lines are cut here. */
+static int emit_json_span(struct run *r, size_t k, const struct atail_event *ev)
+{
+    struct line_sink sink = {r, k};
+    size_t max_line = r->o->max_line ? (size_t)r->o->max_line : ATAIL_DEFAULT_MAX_LINE;
+    int s = span_lines_feed(&r->ents[k].carry, ev, r->o->delimiter, max_line, sink_line, &sink);
+    if (s == -ENOMEM) {
+        msg(ENOMEM, "cannot output a line");
+        return STOP_FAILED;
+    }
+    return s;
+}
+
+/* A file moved on or ended: its partial last line (spans) goes out first,
+ * as the library's line mode delivers it. */
+static int flush_carry(struct run *r, size_t k, const struct atail_event *ev)
+{
+    if (!r->json || r->ents[k].carry.len == 0 || ev->kind == ATAIL_EVENT_EOF ||
+        ev->kind == ATAIL_EVENT_ERROR)
+        return 0;
+    struct line_sink sink = {r, k};
+    return span_lines_flush(&r->ents[k].carry, ev, sink_line, &sink);
+}
+
 /* What happens to a followed name, and the errors of files. */
 static int name_event(struct run *r, struct entry *e, const struct atail_event *ev)
 {
@@ -290,9 +326,11 @@ int events_handle(struct run *r, const struct atail_event *ev)
     if (s)
         return s;
     struct entry *e = &r->ents[k];
+    if (!data && (s = flush_carry(r, k, ev)) != 0)
+        return s;
     switch (ev->kind) {
     case ATAIL_EVENT_DATA:
-        return emit_data(r, k, ev);
+        return r->json ? emit_json_span(r, k, ev) : emit_data(r, k, ev);
     case ATAIL_EVENT_LINE:
         r->line_id = ev->file; /* its start is out: the next lines go straight */
         r->line_k = k;

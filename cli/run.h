@@ -6,6 +6,7 @@
 #define ATAIL_CLI_RUN_H
 
 #include "options.h"
+#include "span_lines.h"
 #include "spawn.h"
 
 #include <atail.h>
@@ -29,6 +30,7 @@ struct entry {
     char *name_buf;   /* owned storage of name, when it is not an operand */
     char *json_path;  /* the name as a JSON string (--output=json) */
     size_t json_path_len;
+    struct span_lines carry; /* --output=json: its partial last line */
     int id;          /* library id, or -1 */
     int add_error;   /* negative errno of the failed add (id -1) */
     int start_error; /* waited for (--retry): why it could not be opened */

@@ -22,8 +22,10 @@ static unsigned to_ms(double seconds, unsigned min)
 void state_opts_fill(const struct cli_options *o, struct atail_options *ao)
 {
     atail_options_init(ao);
-    /* Raw output copies spans, the fastest; JSON needs lines. */
-    ao->flags = o->output == OUTPUT_JSON ? 0 : ATAIL_OPEN_SPANS;
+    /* Spans are the fastest: raw output copies them, JSON cuts their lines
+     * itself. With a state file, JSON takes lines from the library: a
+     * commit then never covers a partial line not yet output. */
+    ao->flags = o->output == OUTPUT_JSON && o->state_path ? 0 : ATAIL_OPEN_SPANS;
     ao->delimiter = o->delimiter;
     if (o->max_line)
         ao->max_line = (size_t)o->max_line;

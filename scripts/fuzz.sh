@@ -8,7 +8,8 @@ seconds=${1:-20}
 cd "$(dirname "$0")/.."
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
     -DATAIL_FUZZ=ON -DATAIL_TESTS=OFF -DATAIL_PYTHON=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_lines fuzz_number fuzz_checkpoint fuzz_json
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_lines fuzz_number fuzz_checkpoint fuzz_json \
+    fuzz_span_lines
 for target in build-fuzz/fuzz/fuzz_*; do
     name=${target##*/fuzz_}
     mkdir -p "build-fuzz/corpus/$name"
