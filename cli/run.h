@@ -31,18 +31,18 @@ struct entry {
     char *json_path;  /* the name as a JSON string (--output=json) */
     size_t json_path_len;
     struct span_lines carry; /* --output=json: its partial last line */
-    int id;          /* library id, or -1 */
-    int add_error;   /* negative errno of the failed add (id -1) */
-    int start_error; /* waited for (--retry): why it could not be opened */
-    int said_error;  /* the last error said while its name leads nowhere */
-    bool is_stdin;   /* the operand "-" */
-    bool stdin_pipe; /* "-" on a pipe or FIFO: read, not followed */
-    bool is_glob;    /* a pattern (add_error tells why it failed) */
-    bool retry;      /* its name is waited for when it leads nowhere */
-    bool waiting;    /* following by name, and no file now */
-    bool shown;      /* its header (or its failure) has been output */
-    bool ended;      /* ATAIL_EVENT_END seen */
-    bool strip_dot;  /* a glob match: "./" in front of the name is dropped */
+    int id;                  /* library id, or -1 */
+    int add_error;           /* negative errno of the failed add (id -1) */
+    int start_error;         /* waited for (--retry): why it could not be opened */
+    int said_error;          /* the last error said while its name leads nowhere */
+    bool is_stdin;           /* the operand "-" */
+    bool stdin_pipe;         /* "-" on a pipe or FIFO: read, not followed */
+    bool is_glob;            /* a pattern (add_error tells why it failed) */
+    bool retry;              /* its name is waited for when it leads nowhere */
+    bool waiting;            /* following by name, and no file now */
+    bool shown;              /* its header (or its failure) has been output */
+    bool ended;              /* ATAIL_EVENT_END seen */
+    bool strip_dot;          /* a glob match: "./" in front of the name is dropped */
 };
 
 struct json_out;
