@@ -188,6 +188,7 @@ int main(int argc, char **argv)
     }
 
     fdlimit_raise();
+    out_widen_pipe();
     struct sigaction old_pipe, ign = {.sa_handler = SIG_IGN};
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old_pipe);

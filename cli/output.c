@@ -4,10 +4,12 @@
 #include "quote.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -98,4 +100,15 @@ int out_write(const char *name, const void *data, size_t len)
     if (r < 0 && r != -EPIPE)
         msg(-r, "error writing %s", quote_name(0, "standard output"));
     return r;
+}
+
+void out_widen_pipe(void)
+{
+    enum { WANT = 256 * 1024 };
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) < 0 || !S_ISFIFO(st.st_mode))
+        return;
+    int size = fcntl(STDOUT_FILENO, F_GETPIPE_SZ);
+    if (size >= 0 && size < WANT)
+        (void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, WANT); /* EPERM past the user's limit: kept */
 }

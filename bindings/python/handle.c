@@ -84,22 +84,30 @@ static int parse_ms(const char *what, Py_ssize_t ms, unsigned min, unsigned *out
 
 /* Handle(delimiter=10, max_line=..., read_size=..., *, poll=False,
  *        poll_interval_ms=..., rotate_grace_ms=..., state_path=None,
- *        state_interval_ms=...) */
+ *        state_interval_ms=..., spans=False, idle_close_ms=0) */
 static PyObject *handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {
-        "delimiter",       "max_line",   "read_size",         "poll",  "poll_interval_ms",
-        "rotate_grace_ms", "state_path", "state_interval_ms", "spans", NULL};
+    static char *kwlist[] = {"delimiter",
+                             "max_line",
+                             "read_size",
+                             "poll",
+                             "poll_interval_ms",
+                             "rotate_grace_ms",
+                             "state_path",
+                             "state_interval_ms",
+                             "spans",
+                             "idle_close_ms",
+                             NULL};
     struct atail_options opt;
     atail_options_init(&opt);
     int delimiter = opt.delimiter, poll = 0, spans = 0;
     Py_ssize_t max_line = (Py_ssize_t)opt.max_line, read_size = (Py_ssize_t)opt.read_size;
     Py_ssize_t poll_ms = opt.poll_interval_ms, grace_ms = opt.rotate_grace_ms;
-    Py_ssize_t state_ms = opt.state_interval_ms;
+    Py_ssize_t state_ms = opt.state_interval_ms, idle_ms = 0;
     PyObject *state = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|inn$pnnOnp:Handle", kwlist, &delimiter,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|inn$pnnOnpn:Handle", kwlist, &delimiter,
                                      &max_line, &read_size, &poll, &poll_ms, &grace_ms, &state,
-                                     &state_ms, &spans))
+                                     &state_ms, &spans, &idle_ms))
         return NULL;
     if (delimiter < 0 || delimiter > 255) {
         PyErr_SetString(PyExc_ValueError, "delimiter must be a byte value (0 to 255)");
@@ -111,7 +119,8 @@ static PyObject *handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     if (parse_ms("poll_interval_ms", poll_ms, 1, &opt.poll_interval_ms) < 0 ||
         parse_ms("rotate_grace_ms", grace_ms, 0, &opt.rotate_grace_ms) < 0 ||
-        parse_ms("state_interval_ms", state_ms, 0, &opt.state_interval_ms) < 0)
+        parse_ms("state_interval_ms", state_ms, 0, &opt.state_interval_ms) < 0 ||
+        parse_ms("idle_close_ms", idle_ms, 0, &opt.idle_close_ms) < 0)
         return NULL;
     opt.delimiter = delimiter;
     opt.max_line = (size_t)max_line;
@@ -769,9 +778,10 @@ PyDoc_STRVAR(handle_doc,
              "One libatail handle: the low-level interface under atail.open(). It owns its\n"
              "descriptors until close() (or its deallocation). Iterating it gives lines,\n"
              "blocking while none is ready. One thread at a time. Keyword-only options:\n"
-             "poll, poll_interval_ms, rotate_grace_ms, state_path, state_interval_ms, and\n"
+             "poll, poll_interval_ms, rotate_grace_ms, state_path, state_interval_ms,\n"
              "spans (read_batch() then gives runs of whole lines as read, delimiters\n"
-             "included, and a partial last line at once: ATAIL_OPEN_SPANS).");
+             "included, and a partial last line at once: ATAIL_OPEN_SPANS), and\n"
+             "idle_close_ms (close files followed by name that stay unchanged).");
 
 static PyType_Slot handle_slots[] = {
     {Py_tp_new, handle_new},         {Py_tp_dealloc, handle_dealloc},

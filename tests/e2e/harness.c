@@ -52,6 +52,25 @@ static char *xstrdup_printf(const char *fmt, const char *a, const char *b)
 }
 #pragma GCC diagnostic pop
 
+char *gnu_as_atail(const struct buf *err)
+{
+    static const char from[] = "/usr/bin/tail";
+    size_t n = 0;
+    char *out = malloc(err->len * 2 + 1);
+    cr_assert_not_null(out);
+    for (size_t i = 0; i < err->len;) {
+        if (err->len - i >= sizeof from - 1 && memcmp(err->data + i, from, sizeof from - 1) == 0) {
+            memcpy(out + n, "atail", 5);
+            n += 5;
+            i += sizeof from - 1;
+        } else {
+            out[n++] = err->data[i++];
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
 const char *bin_path(const char *name)
 {
     const char *dir = getenv("ATAIL_BIN_DIR");

@@ -29,6 +29,10 @@ struct proc {
  * the process and never freed. */
 const char *bin_path(const char *name);
 
+/* GNU tail names itself by argv[0] ("/usr/bin/tail: ..."): err with that
+ * read as "atail: ...", for comparing messages. Malloc'ed: free() it. */
+char *gnu_as_atail(const struct buf *err);
+
 /* A new empty directory for this test, removed at exit. */
 const char *scratch_dir(void);
 

@@ -94,27 +94,6 @@ static const char *atail_for_anyone(void)
     return copy;
 }
 
-/* GNU names itself by argv[0] ("/usr/bin/tail: ..."); read it as
- * "atail: ...". The result is malloc'ed. */
-static char *gnu_as_atail(const struct buf *err)
-{
-    static const char from[] = GNU_TAIL;
-    size_t n = 0;
-    char *out = malloc(err->len * 2 + 1);
-    cr_assert_not_null(out);
-    for (size_t i = 0; i < err->len;) {
-        if (err->len - i >= sizeof from - 1 && memcmp(err->data + i, from, sizeof from - 1) == 0) {
-            memcpy(out + n, "atail", 5);
-            n += 5;
-            i += sizeof from - 1;
-        } else {
-            out[n++] = err->data[i++];
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* The help text names what this build of atail supports. */
 static bool help_says(const char *text)
 {

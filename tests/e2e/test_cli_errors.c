@@ -22,26 +22,6 @@ static const char *atail(void)
     return bin_path("atail");
 }
 
-/* GNU names itself by argv[0] ("/usr/bin/tail: ..."); say "atail". */
-static char *gnu_stderr_as_atail(const struct buf *err)
-{
-    static const char from[] = GNU_TAIL;
-    size_t n = 0;
-    char *out = malloc(err->len * 2 + 1);
-    cr_assert_not_null(out);
-    for (size_t i = 0; i < err->len;) {
-        if (err->len - i >= sizeof from - 1 && memcmp(err->data + i, from, sizeof from - 1) == 0) {
-            memcpy(out + n, "atail", 5);
-            n += 5;
-            i += sizeof from - 1;
-        } else {
-            out[n++] = err->data[i++];
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
-
 /* Runs atail and GNU tail with args (NULL-terminated); both must give the
  * same stdout, stderr and exit status. Returns atail's exit status. */
 static int same_as_gnu(const char *const *args, const char *stdin_data)
@@ -57,7 +37,7 @@ static int same_as_gnu(const char *const *args, const char *stdin_data)
     size_t in_len = stdin_data ? strlen(stdin_data) : 0;
     struct proc *a = run(argv_a, stdin_data, in_len, WAIT_MS);
     struct proc *g = run(argv_g, stdin_data, in_len, WAIT_MS);
-    char *g_err = gnu_stderr_as_atail(&g->err);
+    char *g_err = gnu_as_atail(&g->err);
     cr_expect_str_eq(a->err.data, g_err, "[atail%s] stderr differs from GNU tail's", shown);
     cr_expect(a->out.len == g->out.len && memcmp(a->out.data, g->out.data, a->out.len) == 0,
               "[atail%s] stdout differs: \"%s\" vs GNU \"%s\"", shown, a->out.data, g->out.data);
@@ -195,7 +175,7 @@ Test(cli_errors, permission_denied)
     snprintf(cmd_a, sizeof cmd_a, "%s %s %s %s", runner, atail(), f, ok);
     snprintf(cmd_g, sizeof cmd_g, "%s %s %s %s", runner, GNU_TAIL, f, ok);
     struct proc *a = run_sh(cmd_a, WAIT_MS), *g = run_sh(cmd_g, WAIT_MS);
-    char *g_err = gnu_stderr_as_atail(&g->err);
+    char *g_err = gnu_as_atail(&g->err);
     char want_err[512];
     snprintf(want_err, sizeof want_err, "atail: cannot open '%s' for reading: Permission denied\n",
              f);
@@ -358,7 +338,7 @@ Test(cli_errors, write_error)
     snprintf(cmd_g, sizeof cmd_g, "%s -n +1 %s > /dev/full", GNU_TAIL, big);
     a = run_sh(cmd_a, WAIT_MS);
     g = run_sh(cmd_g, WAIT_MS);
-    char *g_err = gnu_stderr_as_atail(&g->err);
+    char *g_err = gnu_as_atail(&g->err);
     cr_expect_str_eq(a->err.data, g_err);
     cr_expect_eq(exit_code(a), 1);
     cr_expect_eq(exit_code(a), exit_code(g));
@@ -492,7 +472,7 @@ static void same_as_gnu_sh(const char *rest)
     snprintf(cmd_a, sizeof cmd_a, "%s %s", atail(), rest);
     snprintf(cmd_g, sizeof cmd_g, "%s %s", GNU_TAIL, rest);
     struct proc *a = run_sh(cmd_a, WAIT_MS), *g = run_sh(cmd_g, WAIT_MS);
-    char *g_err = gnu_stderr_as_atail(&g->err);
+    char *g_err = gnu_as_atail(&g->err);
     cr_expect_str_eq(a->err.data, g_err, "[%s] stderr", cmd_a);
     cr_expect_str_eq(a->out.data, g->out.data, "[%s] stdout", cmd_a);
     cr_expect_eq(exit_code(a), exit_code(g), "[%s] exit status", cmd_a);

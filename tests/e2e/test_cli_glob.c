@@ -186,10 +186,8 @@ Test(cli_glob, descriptor_limit)
     proc_free(p);
 }
 
-/* A pattern operand whose matches exceed the descriptor limit: each file
- * that cannot be opened is named, and the exit status is 1, as for files
- * given one by one. */
-Test(cli_glob, pattern_beyond_descriptor_limit)
+/* lim/f000 .. lim/f099, each holding "x\n". */
+static void make_lim_files(void)
 {
     mkdir(scratch_path("lim"), 0755);
     char name[64];
@@ -197,6 +195,14 @@ Test(cli_glob, pattern_beyond_descriptor_limit)
         snprintf(name, sizeof name, "lim/f%03d", i);
         write_str(scratch_path(name), "x\n");
     }
+}
+
+/* A pattern operand whose matches exceed the descriptor limit: each file
+ * that cannot be opened is named, and the exit status is 1, as for files
+ * given one by one. */
+Test(cli_glob, pattern_beyond_descriptor_limit)
+{
+    make_lim_files();
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "cd %s && ulimit -S -n 40 && ulimit -H -n 40 && exec %s -q 'lim/*'",
              scratch_dir(), atail());
@@ -211,12 +217,7 @@ Test(cli_glob, pattern_beyond_descriptor_limit)
 /* The same while following: said once. */
 Test(cli_glob, pattern_beyond_descriptor_limit_following)
 {
-    mkdir(scratch_path("lim"), 0755);
-    char name[64];
-    for (int i = 0; i < 100; i++) {
-        snprintf(name, sizeof name, "lim/f%03d", i);
-        write_str(scratch_path(name), "x\n");
-    }
+    make_lim_files();
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "cd %s && ulimit -S -n 40 && ulimit -H -n 40 && exec %s -F -q 'lim/*'", scratch_dir(),
@@ -235,12 +236,7 @@ Test(cli_glob, pattern_beyond_descriptor_limit_following)
  * output, then every line appended to each, with no error. */
 Test(cli_glob, pattern_beyond_descriptor_limit_with_close_idle)
 {
-    mkdir(scratch_path("lim"), 0755);
-    char name[64];
-    for (int i = 0; i < 100; i++) {
-        snprintf(name, sizeof name, "lim/f%03d", i);
-        write_str(scratch_path(name), "x\n");
-    }
+    make_lim_files();
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "cd %s && ulimit -S -n 40 && ulimit -H -n 40 && exec %s -F -q --close-idle=60 'lim/*'",
@@ -252,6 +248,7 @@ Test(cli_glob, pattern_beyond_descriptor_limit_with_close_idle)
     cr_assert(proc_wait_output(p, want, WAIT_MS) && p->out.len == 200,
               "the 100 files: \"%s\" (stderr \"%s\")", p->out.data, p->err.data);
     for (int i = 0; i < 100; i++) {
+        char name[64];
         snprintf(name, sizeof name, "lim/f%03d", i);
         append_str(scratch_path(name), "y\n");
         strcat(want, "y\n");

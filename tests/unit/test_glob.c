@@ -3,6 +3,8 @@
  * following of rotated names, many files. */
 #include <atail.h>
 
+#include "scratch.h"
+
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
@@ -13,21 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static void setup(void)
-{
-    strcpy(dir, "/tmp/atail-glob-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
 #define BACKENDS(test)                                                                             \
     ParameterizedTestParameters(glob, test)                                                        \
     {                                                                                              \
@@ -35,23 +22,6 @@ static void teardown(void)
         return cr_make_param_array(bool, poll, 2);                                                 \
     }                                                                                              \
     ParameterizedTest(bool *poll, glob, test, .init = setup, .fini = teardown, .timeout = 60)
-
-static const char *path(const char *name)
-{
-    static char p[8][160];
-    static int i;
-    i = (i + 1) % 8;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
-
-static void put(const char *name, const char *s, int flags)
-{
-    int fd = open(path(name), O_WRONLY | O_CREAT | flags, 0644);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-    close(fd);
-}
 
 static atail *open_handle(bool poll)
 {

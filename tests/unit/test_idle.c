@@ -5,6 +5,8 @@
  * descriptors run out, the least recently changed files make room. */
 #include <atail.h>
 
+#include "scratch.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -17,39 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static void setup(void)
-{
-    strcpy(dir, "/tmp/atail-idle-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
 TestSuite(idle, .init = setup, .fini = teardown, .timeout = 60);
-
-static const char *path(const char *name)
-{
-    static char p[8][160];
-    static int i;
-    i = (i + 1) % 8;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
-
-static void put(const char *name, const char *s, int flags)
-{
-    int fd = open(path(name), O_WRONLY | O_CREAT | flags, 0644);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-    close(fd);
-}
 
 static atail *open_idle(unsigned idle_ms)
 {
@@ -150,6 +120,20 @@ static void wait_closed(atail *t, const char *name)
     }
 }
 
+/* Follows app.log holding `first` (one line) by name, closing it when idle
+ * for 50 ms; returns once its line is out (in out) and the file closed. */
+static atail *closed_after(const char *first, char *out, size_t cap)
+{
+    put("app.log", first, O_TRUNC);
+    atail *t = open_idle(50);
+    follow(t, "app.log");
+    out[0] = '\0';
+    collect(t, out, cap, 100);
+    cr_assert_eq(strlen(out), strlen(first), "%s", out);
+    wait_closed(t, "app.log");
+    return t;
+}
+
 Test(idle, an_idle_file_is_closed_and_reopened_on_change)
 {
     put("app.log", "a\n", O_TRUNC);
@@ -175,12 +159,8 @@ Test(idle, an_idle_file_is_closed_and_reopened_on_change)
 
 Test(idle, rotated_while_closed)
 {
-    put("app.log", "a\n", O_TRUNC);
-    atail *t = open_idle(50);
-    follow(t, "app.log");
-    char out[256] = "";
-    collect(t, out, sizeof out, 100);
-    wait_closed(t, "app.log");
+    char out[256];
+    atail *t = closed_after("a\n", out, sizeof out);
     put("app.log", "b\n", O_APPEND);
     cr_assert_eq(rename(path("app.log"), path("app.log.1")), 0);
     put("app.log", "c\n", O_TRUNC);
@@ -191,12 +171,8 @@ Test(idle, rotated_while_closed)
 
 Test(idle, truncated_while_closed)
 {
-    put("app.log", "first line\n", O_TRUNC);
-    atail *t = open_idle(50);
-    follow(t, "app.log");
-    char out[256] = "";
-    collect(t, out, sizeof out, 100);
-    wait_closed(t, "app.log");
+    char out[256];
+    atail *t = closed_after("first line\n", out, sizeof out);
     put("app.log", "x\n", O_TRUNC);
     collect(t, out, sizeof out, 300);
     cr_assert_str_eq(out, "first line|<truncated>x|");
@@ -205,12 +181,8 @@ Test(idle, truncated_while_closed)
 
 Test(idle, deleted_while_closed_is_reported_lost)
 {
-    put("app.log", "a\n", O_TRUNC);
-    atail *t = open_idle(50);
-    follow(t, "app.log");
-    char out[256] = "";
-    collect(t, out, sizeof out, 100);
-    wait_closed(t, "app.log");
+    char out[256];
+    atail *t = closed_after("a\n", out, sizeof out);
     put("app.log", "never read\n", O_APPEND);
     cr_assert_eq(unlink(path("app.log")), 0);
     put("app.log", "new\n", O_TRUNC);

@@ -4,6 +4,8 @@
  * runs on both backends (inotify and polling). */
 #include <atail.h>
 
+#include "scratch.h"
+
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
@@ -17,37 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static void setup(void)
-{
-    strcpy(dir, "/tmp/atail-name-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static const char *path(const char *name)
-{
-    static char p[8][160];
-    static int i;
-    i = (i + 1) % 8;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
-
-static void put(const char *name, const char *s, int flags)
-{
-    int fd = open(path(name), O_WRONLY | O_CREAT | flags, 0644);
-    cr_assert_geq(fd, 0, "%s: %s", name, strerror(errno));
-    cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-    close(fd);
-}
 static void append(const char *name, const char *s)
 {
     put(name, s, O_APPEND);

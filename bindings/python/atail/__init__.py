@@ -133,6 +133,7 @@ def open(
     poll_interval: float | None = None,
     rotate_grace: float | None = None,
     chunks: bool = False,
+    close_idle: float | None = None,
 ) -> Follower:
     """Returns a Follower of one file or of several.
 
@@ -178,6 +179,11 @@ def open(
         (default 1). Polling is chosen by itself on network filesystems.
     rotate_grace: seconds a rotated file is still read after its name moved
         on, while the new file has no data (default 2).
+    close_idle: following by name, close a file unchanged for this many
+        seconds (and the least recently changed ones when descriptors run
+        out); it stays watched and is reopened when it changes, found again
+        by device and inode, also after a rotation. Default: files stay
+        open.
     chunks: iterate over bytes as read instead of lines: runs of whole
         lines with their delimiters, a partial last line at once (as tail
         prints it). The fastest way to copy a log elsewhere.
@@ -214,6 +220,7 @@ def glob(
     poll_interval: float | None = None,
     rotate_grace: float | None = None,
     chunks: bool = False,
+    close_idle: float | None = None,
 ) -> Follower:
     """Returns a Follower of every regular file whose name matches a pattern,
     now and whenever one appears later (atail -F '/var/log/app/*.log').
@@ -295,6 +302,8 @@ def _options(o: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     for name, least in [("poll_interval", 1), ("rotate_grace", 0), ("state_interval", 0)]:
         if o[name] is not None:
             handle_opts[name + "_ms"] = _milliseconds(name, o[name], least)
+    if o["close_idle"] is not None:
+        handle_opts["idle_close_ms"] = _milliseconds("close_idle", o["close_idle"], 1)
     if o["state"] is not None:
         handle_opts["state_path"] = _path_arg("state", o["state"])
     if o["pid"] is not None:

@@ -74,6 +74,7 @@ class Handle:
         state_path: _Path | None = None,
         state_interval_ms: int = ...,
         spans: bool = False,
+        idle_close_ms: int = 0,
     ) -> Handle: ...
     def follow(
         self,

@@ -74,6 +74,30 @@ async def collect(log, n, gates):
     return seqs
 
 
+async def wait_closed(log: atail.Follower, path: str) -> None:
+    """Waits, serving log (its idle timer runs in its calls), until this
+    process holds no descriptor open on path."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    while True:
+        try:
+            line = await next_line(log, 0.02)
+        except asyncio.TimeoutError:
+            pass
+        else:
+            raise AssertionError(f"a line while idle: {line!r}")
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass
+        if os.path.abspath(path) not in links:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"{path} was never closed")
+
+
 class RotationTest(AsyncTestCase):
     async def follow_rotations(self, rotate, n=20000, every=2500):
         p = self.path("app.log")
@@ -164,6 +188,17 @@ class RotationTest(AsyncTestCase):
             os.unlink(p)
             append(p, b"two\n")  # a new file under the name
             self.assertEqual(await next_line(log), b"two")
+
+    async def test_close_idle_reopens_after_a_rotation(self):
+        p = self.path("app.log", b"one\n")
+        async with atail.open(p, start="begin", follow="name", close_idle=0.05) as log:
+            self.assertEqual(await next_line(log), b"one")
+            await wait_closed(log, p)
+            append(p, b"two\n")  # to the closed file, then rotated
+            os.rename(p, p + ".1")
+            append(p, b"three\n")
+            self.assertEqual(await next_line(log), b"two")
+            self.assertEqual(await next_line(log), b"three")
 
     async def test_plain_iteration_through_rotation(self):
         p = self.path("app.log")
