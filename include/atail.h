@@ -110,7 +110,9 @@ struct atail_options {
                                    to a closed file and then deleted with it
                                    before the change is seen is lost
                                    (ATAIL_EVENT_LOST, amount unknown). Files
-                                   on polled filesystems are not closed. */
+                                   on polled filesystems are not closed. The
+                                   closing happens in atail_next(), when its
+                                   timer has fired. */
 };
 
 /* Fills *opt with the defaults. Always call it before setting fields, so
@@ -210,11 +212,12 @@ ATAIL_EXPORT int atail_follow_fd(atail *t, int fd, const char *name,
 ATAIL_EXPORT int atail_follow_glob(atail *t, const char *pattern, const char *const *exclude,
                                    const struct atail_follow_options *fo);
 
-/* Whether file id is being read now: 1 when a file is open for it, 0 when
- * its name is waited for (missing or unreadable, ATAIL_FOLLOW_RETRY) or it
- * has ended, -EINVAL for an id atail_follow() never returned. A name missing
- * at atail_follow() may still be read: resumed from a checkpoint (see
- * atail_commit()) in the file it was rotated to while nothing followed it. */
+/* Whether file id is being read now: 1 when a file is open for it (or
+ * closed while idle, see idle_close_ms), 0 when its name is waited for
+ * (missing or unreadable, ATAIL_FOLLOW_RETRY) or it has ended, -EINVAL for
+ * an id atail_follow() never returned. A name missing at atail_follow() may
+ * still be read: resumed from a checkpoint (see atail_commit()) in the file
+ * it was rotated to while nothing followed it. */
 ATAIL_EXPORT int atail_reading(const atail *t, int file);
 
 /* ---- Events (C's `async for`) ------------------------------------------ */
