@@ -91,7 +91,6 @@ struct atail {
     /* Idle files closed (idle.c). */
     unsigned idle_close_ms; /* 0: never */
     uint64_t idle_sweep_ms; /* next look for idle files, 0 if none */
-    size_t n_parked;        /* files closed while idle */
 
     struct glob_watch **globs;
     size_t n_globs;

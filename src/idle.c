@@ -24,12 +24,11 @@ static bool closable(const atail *t, const struct file *f, bool busy_ok)
            f->deadline_ms == 0 && !f->uncommitted && !f->flush && !f->reopen_now && !f->access_lost;
 }
 
-static void park(atail *t, struct file *f)
+static void park(struct file *f)
 {
     close(f->fd);
     f->fd = -1;
     f->parked = true;
-    t->n_parked++;
     if (!f->buf_shared)
         free(f->buf);
     f->buf = NULL;
@@ -58,7 +57,7 @@ void idle_on_timer(atail *t, uint64_t now)
             continue;
         uint64_t due = f->active_ms + t->idle_close_ms;
         if (due <= now && closable(t, f, false)) {
-            park(t, f);
+            park(f);
             continue;
         }
         if (due <= now)
@@ -78,7 +77,7 @@ bool idle_make_room(atail *t, const struct file *except)
             oldest = f;
     }
     if (oldest)
-        park(t, oldest);
+        park(oldest);
     return oldest != NULL;
 }
 
@@ -111,7 +110,6 @@ int idle_open(atail *t, const char *path, const struct file *except)
 void idle_reopen(atail *t, struct file *f)
 {
     f->parked = false;
-    t->n_parked--;
     if (t->idle_close_ms)
         idle_touch(t, f, handle_now_ms());
     int fd = idle_open(t, f->path, f);
