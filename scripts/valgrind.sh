@@ -4,7 +4,7 @@
 # a memory error or a leak. Usage: scripts/valgrind.sh [BUILD_DIR] [CTEST_REGEX]
 set -eu
 build=${1:-build}
-regex=${2:-e2e/test_(cli_follow|cli_errors|demo|cli_name|cli_state|cli_json)}
+regex=${2:-e2e/test_(cli_follow|cli_errors|demo|cli_name|cli_state|cli_json|cli_glob|json_matrix|log_writer)}
 logs=$(mktemp -d "${TMPDIR:-/tmp}/atail-valgrind-XXXXXX")
 trap 'rm -rf "$logs"' EXIT
 cd "$build"

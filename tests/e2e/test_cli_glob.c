@@ -121,15 +121,20 @@ Test(cli_glob, files_come_and_go_while_following)
     proc_free(a);
 }
 
-/* A pattern with no match yet, followed: waits quietly for one. */
+/* A pattern with no match yet, followed: waits quietly for one. (The
+ * marker file's content, which comes after the pattern's, says that atail
+ * has looked for matches: a file made before would be an initial match.) */
 Test(cli_glob, follow_pattern_without_match_yet)
 {
-    struct proc *a = start_in_scratch((const char *[]){atail(), "-F", "*.later", NULL});
-    wait_inotify_watch(a);
+    write_str(scratch_path("marker"), "m\n");
+    struct proc *a = start_in_scratch((const char *[]){atail(), "-F", "*.later", "marker", NULL});
+    expect_output(a, "==> marker <==\nm\n", "the marker");
     write_str(scratch_path("one.later"), "1\n");
-    expect_output(a, "==> one.later <==\n1\n", "first match");
+    expect_output(a, "==> marker <==\nm\n\n==> one.later <==\n1\n", "first match");
+    const char notice[] = "atail: 'one.later' has appeared;  following new file\n";
+    expect_stderr(a, notice, "the new match");
     stop_by(a, SIGTERM);
-    cr_expect_str_eq(a->err.data, "atail: 'one.later' has appeared;  following new file\n");
+    cr_expect_str_eq(a->err.data, notice);
     proc_free(a);
 }
 
