@@ -16,7 +16,8 @@ typedef struct {
 typedef struct {
     PyObject ob_base; /* PyObject_HEAD */
     HandleObject *handle;
-    PyObject *refill; /* called for an awaitable when nothing is buffered */
+    PyObject *refill;   /* called for an awaitable when nothing is buffered */
+    ReadyObject *ready; /* reused while no one else holds it */
 } AsyncLinesObject;
 
 static PyObject *ready_new(struct module_state *st, PyObject *value)
@@ -100,6 +101,7 @@ PyObject *alines_new(struct module_state *st, HandleObject *h, PyObject *refill)
         return NULL;
     a->handle = (HandleObject *)Py_NewRef((PyObject *)h);
     a->refill = Py_NewRef(refill);
+    a->ready = NULL;
     PyObject_GC_Track(a);
     return (PyObject *)a;
 }
@@ -118,6 +120,7 @@ static int alines_clear(PyObject *self)
     AsyncLinesObject *a = (AsyncLinesObject *)self;
     Py_CLEAR(a->handle);
     Py_CLEAR(a->refill);
+    Py_CLEAR(a->ready);
     return 0;
 }
 
@@ -138,9 +141,18 @@ static PyObject *alines_anext(PyObject *self)
         return NULL;
     }
     PyObject *line = handle_pop_line(a->handle);
-    if (line)
-        return ready_new(PyType_GetModuleState(Py_TYPE(self)), line);
-    return PyObject_CallNoArgs(a->refill);
+    if (!line)
+        return PyObject_CallNoArgs(a->refill);
+    /* `async for` awaits each awaitable at once and drops it: the last
+     * one is free again by the next line, and serves it. */
+    if (a->ready && Py_REFCNT(a->ready) == 1 && !a->ready->value) {
+        a->ready->value = line;
+        return Py_NewRef((PyObject *)a->ready);
+    }
+    PyObject *r = ready_new(PyType_GetModuleState(Py_TYPE(self)), line);
+    if (r && !a->ready)
+        a->ready = (ReadyObject *)Py_NewRef(r);
+    return r;
 }
 
 static PyType_Slot alines_slots[] = {

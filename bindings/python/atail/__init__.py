@@ -432,7 +432,8 @@ class Follower:
         "_epos",
         "_since_yield",
         "_waiter",
-        "_waiter_loop",
+        "_waiter_mode",
+        "_reader_loop",
     )
 
     def __init__(
@@ -455,8 +456,11 @@ class Follower:
         self._ebuf: list[Event] = []
         self._epos = 0
         self._since_yield = 0  # lines read since the last trip through the loop
-        self._waiter: asyncio.Future[None] | None = None
-        self._waiter_loop: asyncio.AbstractEventLoop | None = None
+        # The task waiting for a batch, and what it reads (lines or events).
+        self._waiter: asyncio.Future[list[Any] | None] | None = None
+        self._waiter_mode = "lines"
+        # The loop the handle's descriptor is registered with, if any.
+        self._reader_loop: asyncio.AbstractEventLoop | None = None
 
     # ---- opening and closing ------------------------------------------------
 
@@ -600,50 +604,74 @@ class Follower:
             await asyncio.sleep(0)
             if self._state == _CLOSED:
                 return None
-        while True:
-            handle = self._use(mode)
-            batch = handle.read_batch(max_bytes=_BATCH_BYTES, events=mode == "events")
-            if batch:
-                self._since_yield += len(batch)
-                return batch
-            if handle.ended:
-                return None
-            self._since_yield = 0
-            await self._readable(handle)
-            if self._state == _CLOSED:
-                return None
+        handle = self._use(mode)
+        batch = handle.read_batch(max_bytes=_BATCH_BYTES, events=mode == "events")
+        if batch:
+            self._since_yield += len(batch)
+            return batch
+        if handle.ended:
+            return None
+        return await self._wait_batch(mode)
 
-    async def _readable(self, handle: Handle) -> None:
-        """Waits until the handle's descriptor polls readable."""
+    async def _wait_batch(self, mode: str) -> list[Any] | None:
+        """Waits on the handle's descriptor for the next non-empty batch
+        (None when every file ended or the follower was closed meanwhile).
+
+        The descriptor stays registered with the loop from one wait to the
+        next, and its callback reads the batch itself, which leaves the
+        descriptor quiet again: a line that arrives costs one callback and
+        one task step, no add_reader()/remove_reader() pair."""
         if self._waiter is not None:
             raise RuntimeError("another task is already iterating this atail follower")
-        fd = handle.fileno()
         loop = asyncio.get_running_loop()
+        if self._reader_loop is not loop:
+            self._unwatch()
+            loop.add_reader(self._use(mode).fileno(), self._on_readable)
+            self._reader_loop = loop
         waiter = loop.create_future()
-
-        def ready() -> None:
-            # Level-triggered: stop watching at once, or the loop would call
-            # back on every turn until the task reads.
-            loop.remove_reader(fd)
-            if not waiter.done():
-                waiter.set_result(None)
-
-        loop.add_reader(fd, ready)
-        self._waiter, self._waiter_loop = waiter, loop
+        self._waiter, self._waiter_mode = waiter, mode
         try:
-            await waiter
+            return await waiter
         finally:
             if self._waiter is waiter:
-                self._stop_waiting()
+                self._waiter = None
+
+    def _on_readable(self) -> None:
+        """The loop's callback: the descriptor polls readable."""
+        waiter, handle = self._waiter, self._handle
+        if waiter is None or handle is None:
+            # Nobody waits (the task does something else meanwhile): stop
+            # watching, or the level-triggered descriptor would call back
+            # on every loop turn until the task reads. The next wait
+            # registers it again.
+            self._unwatch()
+            return
+        if waiter.done():  # woken or cancelled; its task has not run yet
+            return
+        try:
+            batch = handle.read_batch(
+                max_bytes=_BATCH_BYTES, events=self._waiter_mode == "events"
+            )
+        except Exception as e:  # noqa: BLE001 - raised in the waiting task
+            waiter.set_exception(e)
+            return
+        if batch:
+            self._since_yield = len(batch)
+            waiter.set_result(batch)
+        elif handle.ended:
+            waiter.set_result(None)
+        # else: nothing complete yet (a partial line): keep waiting.
+
+    def _unwatch(self) -> None:
+        """Takes the descriptor off the loop it is registered with."""
+        loop, self._reader_loop = self._reader_loop, None
+        if loop is not None and self._handle is not None and not loop.is_closed():
+            loop.remove_reader(self._handle.fileno())
 
     def _stop_waiting(self) -> None:
-        waiter, loop = self._waiter, self._waiter_loop
-        self._waiter = self._waiter_loop = None
-        if waiter is None or loop is None:
-            return
-        if self._handle is not None and not loop.is_closed():
-            loop.remove_reader(self._handle.fileno())
-        if not waiter.done():
+        self._unwatch()
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     # ---- lines --------------------------------------------------------------

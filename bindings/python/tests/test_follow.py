@@ -93,6 +93,16 @@ class AsyncFollowTest(AsyncTestCase):
             self.assertEqual([line async for line in log], [])
         self.assertEqual(lines, [b"a", b"b", b"last without newline"])
 
+    async def test_awaitables_taken_ahead_keep_their_lines(self):
+        # __anext__() called twice before either is awaited: each awaitable
+        # still holds its own line (a reused awaitable must not be shared).
+        p = self.path("app.log", b"one\ntwo\nthree\n")
+        async with atail.open(p, start="begin") as log:
+            it = aiter(log)
+            self.assertEqual(await anext(it), b"one")
+            a, b = it.__anext__(), it.__anext__()
+            self.assertEqual((await b, await a), (b"three", b"two"))
+
     async def test_iteration_without_with_opens_lazily(self):
         p = self.path("app.log", b"x\ny\n")
         lines = [line async for line in atail.open(p, start="begin", follow="none")]
@@ -129,14 +139,70 @@ class IdleTest(TestCase):
         self.assertLessEqual(idle_wakeups, 2)  # the sleep's own timer, at most
 
 
+    def test_descriptor_stays_registered_from_one_line_to_the_next(self):
+        # A line that arrives costs one callback and one task step: the
+        # descriptor is registered once, not added and removed per wait.
+        selector = _CountingSelector()
+        loop = asyncio.SelectorEventLoop(selector)
+        p = self.path("app.log")
+
+        async def main():
+            async with atail.open(p) as log:
+                lines = []
+                for i in range(20):  # each appended while the follower waits
+                    loop.call_later(0.005, append, p, b"line %d\n" % i)
+                    lines.append(await next_line(log))
+                return lines
+
+        try:
+            registered_before = selector.registers
+            lines = loop.run_until_complete(main())
+        finally:
+            loop.close()
+        self.assertEqual(lines, [b"line %d" % i for i in range(20)])
+        self.assertEqual(selector.registers - registered_before, 1)
+
+    def test_busy_task_does_not_spin_the_loop(self):
+        # The descriptor is level-triggered: while the task that iterates
+        # does something else and lines wait, the loop must not call back on
+        # every turn. It stops watching, and watches again at the next wait.
+        selector = _CountingSelector()
+        loop = asyncio.SelectorEventLoop(selector)
+        p = self.path("app.log")
+
+        async def main():
+            async with atail.open(p) as log:
+                append(p, b"first\n")
+                first = await next_line(log)
+                append(p, b"second\n")
+                before = selector.calls
+                await asyncio.sleep(0.5)  # busy elsewhere; "second" is ready
+                turns = selector.calls - before
+                return first, await next_line(log), turns
+
+        try:
+            first, second, turns = loop.run_until_complete(main())
+        finally:
+            loop.close()
+        self.assertEqual((first, second), (b"first", b"second"))
+        self.assertLessEqual(turns, 4)  # spinning would be thousands
+
+
 class _CountingSelector(selectors.DefaultSelector):
+    """Counts the loop's turns (select) and registrations (add_reader)."""
+
     def __init__(self):
         super().__init__()
         self.calls = 0
+        self.registers = 0
 
     def select(self, timeout=None):
         self.calls += 1
         return super().select(timeout)
+
+    def register(self, fileobj, events, data=None):
+        self.registers += 1
+        return super().register(fileobj, events, data)
 
 
 async def _collect_seqs(log, n):
