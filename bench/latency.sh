@@ -9,11 +9,17 @@
 # follower is known to be watching. The three rates and the tools are
 # interleaved and repeated (BENCH_LAT_REPS); each run writes for
 # BENCH_LAT_SECONDS.
+#
+# With them runs a floor, fifo-cat: the same writer into a FIFO read by
+# cat, which writes into the same pipe. The same two hops (writer to
+# follower, follower to reader) with the cheapest wakeup there is and no
+# file in between: what this machine's scheduler allows any follower.
 source "$(dirname "$0")/lib.sh"
 ensure_helpers
 begin_workload latency
 RUN=$SCRATCH/latency
 RATES=${BENCH_LAT_RATES:-10 1000 100000}
+LAT_TOOLS="$FOLLOWERS ${BENCH_LAT_FLOOR-fifo-cat}"
 
 # run_latency CASE TOOL REP RATE
 run_latency() {
@@ -21,8 +27,15 @@ run_latency() {
     local dir=$RUN/$tool
     rm -rf "$dir" && mkdir -p "$dir"
     local f=$dir/app.log st=$dir/stats err=$dir/err lat=$dir/lat
-    : >"$f"
-    tool_cmd "$tool" follow "$dir" "$f" || return 0
+    if [[ $tool = fifo-cat ]]; then
+        mkfifo "$f"
+        # Opened read-write, the FIFO never reports end of file between
+        # the probes and the writer.
+        CMD=(sh -c 'exec cat <>"$1"' sh "$f")
+    else
+        : >"$f"
+        tool_cmd "$tool" follow "$dir" "$f" || return 0
+    fi
     local count
     count=$(awk -v r="$rate" -v s="$LAT_SECONDS" 'BEGIN { c = int(r * s); print (c < 20 ? 20 : c) }')
     local limit
@@ -59,7 +72,7 @@ run_latency() {
 }
 
 for rate in $RATES; do
-    for t in $FOLLOWERS; do
+    for t in $LAT_TOOLS; do
         why=$(tool_missing "$t")
         [[ -n $why ]] && record_fail "$rate lines/s" "$t" 0 "$why"
     done
@@ -67,7 +80,7 @@ done
 for ((rep = 1; rep <= LAT_REPS; rep++)); do
     for rate in $RATES; do
         log "latency at $rate lines/s, repetition $rep/$LAT_REPS"
-        for t in $(order $FOLLOWERS); do
+        for t in $(order $LAT_TOOLS); do
             [[ -z $(tool_missing "$t") ]] || continue
             run_latency "$rate lines/s" "$t" "$rep" "$rate"
         done
