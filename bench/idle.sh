@@ -31,11 +31,7 @@ for ((rep = 1; rep <= LAT_REPS; rep++)); do
         for t in $(order $FOLLOWERS); do
             [[ -z $(tool_missing "$t") ]] || continue
             dir=$RUN/$t
-            rm -rf "$dir" && mkdir -p "$dir/files"
-            for ((i = 0; i < n; i++)); do
-                printf -v name 'f%05d.log' "$i"
-                echo "an old line" >"$dir/files/$name"
-            done
+            make_idle_files "$dir" "$n"
             if ((n == 1)); then
                 tool_cmd "$t" follow "$dir" "$dir/files/f00000.log" || continue
             elif [[ $t = rsyslog-imfile ]]; then
@@ -50,18 +46,7 @@ for ((rep = 1; rep <= LAT_REPS; rep++)); do
         done
         wait "${pids[@]}"
         for i in "${!tools[@]}"; do
-            t=${tools[$i]}
-            dir=$RUN/$t
-            check_run "$case" "$t" "$rep" "$dir/stats" "$dir/err" 1 || continue
-            if [[ -z $(kv "$dir/stats" win_cpu_s) ]]; then
-                record_fail "$case" "$t" "$rep" "exited before the window: $(head -c 200 "$dir/err")"
-                continue
-            fi
-            record "$case" "$t" "$rep" cpu "$(kv "$dir/stats" win_cpu_s)" s
-            record "$case" "$t" "$rep" wakeups "$(kv "$dir/stats" win_vcsw)" count
-            record "$case" "$t" "$rep" wakeups_per_s "$(calc "$(kv "$dir/stats" win_vcsw) / $IDLE_SECONDS")" 1/s
-            record "$case" "$t" "$rep" involuntary "$(kv "$dir/stats" win_ivcsw)" count
-            record "$case" "$t" "$rep" peak_rss "$(calc "$(kv "$dir/stats" maxrss_kb) / 1024")" MiB
+            record_idle "$case" "${tools[$i]}" "$rep" "$RUN/${tools[$i]}"
         done
     done
 done

@@ -26,7 +26,7 @@ run_latency() {
     local case=$1 tool=$2 rep=$3 rate=$4
     local dir=$RUN/$tool
     rm -rf "$dir" && mkdir -p "$dir"
-    local f=$dir/app.log st=$dir/stats err=$dir/err lat=$dir/lat
+    local f=$dir/app.log
     if [[ $tool = fifo-cat ]]; then
         mkfifo "$f"
         # Opened read-write, the FIFO never reports end of file between
@@ -36,39 +36,7 @@ run_latency() {
         : >"$f"
         tool_cmd "$tool" follow "$dir" "$f" || return 0
     fi
-    local count
-    count=$(awk -v r="$rate" -v s="$LAT_SECONDS" 'BEGIN { c = int(r * s); print (c < 20 ? 20 : c) }')
-    local limit
-    limit=$(awk -v c="$count" -v r="$rate" 'BEGIN { print int(c / r) + 90 }')
-    run_measured_bg "$st" "$err" --timeout "$limit" -- "${CMD[@]}" \
-        '|' "$BIN/latency_reader" --ready-file "$dir/ready" --count "$count" --idle-exit 5 \
-        --out "$lat"
-    local brun=$BG_PID
-    if ! wait_ready "$dir/ready" "$f" 30; then
-        kill -TERM "$brun" 2>/dev/null
-        wait "$brun"
-        record_fail "$case" "$tool" "$rep" "printed no probe line within 30 s: $(head -c 200 "$err")"
-        return 0
-    fi
-    "$BIN/stamp_writer" --file "$f" --rate "$rate" --count "$count" --size "$LINE_SIZE" \
-        --report "$dir/writer"
-    wait "$brun"
-    check_run "$case" "$tool" "$rep" "$st" "$err" 1 || return 0
-    local got
-    got=$(kv "$lat" stamped)
-    if [[ -z $(kv "$lat" p50_us) ]]; then
-        record_fail "$case" "$tool" "$rep" "no stamped line came out ($got of $count)"
-        return 0
-    fi
-    local note=
-    ((got < count)) && note="$((count - got)) of $count lines missing at the end"
-    record "$case" "$tool" "$rep" p50 "$(kv "$lat" p50_us)" us "$note"
-    record "$case" "$tool" "$rep" p99 "$(kv "$lat" p99_us)" us "$note"
-    record "$case" "$tool" "$rep" max "$(kv "$lat" max_us)" us "$note"
-    record "$case" "$tool" "$rep" lost "$((count - got))" lines
-    record "$case" "$tool" "$rep" cpu "$(kv "$st" cpu_s)" s
-    record "$case" "$tool" "$rep" peak_rss "$(calc "$(kv "$st" maxrss_kb) / 1024")" MiB
-    record "$case" "$tool" "$rep" writer_rate "$(kv "$dir/writer" rate)" lines/s
+    measure_latency "$case" "$tool" "$rep" "$rate" "$dir" "$f"
 }
 
 for rate in $RATES; do

@@ -279,6 +279,71 @@ wait_ready() {
     [[ -e $ready ]]
 }
 
+# measure_latency CASE TOOL REP RATE DIR FILE: runs CMD (the follower of
+# FILE, set by the caller) into latency_reader, appends RATE lines/s to FILE
+# for LAT_SECONDS once the follower is seen watching, and records the
+# latency percentiles, lost lines, CPU and peak RSS (workload 2, and the
+# Python binding's latency).
+measure_latency() {
+    local case=$1 tool=$2 rep=$3 rate=$4 dir=$5 f=$6
+    local st=$dir/stats err=$dir/err lat=$dir/lat count limit brun got note=
+    count=$(awk -v r="$rate" -v s="$LAT_SECONDS" 'BEGIN { c = int(r * s); print (c < 20 ? 20 : c) }')
+    limit=$(awk -v c="$count" -v r="$rate" 'BEGIN { print int(c / r) + 90 }')
+    run_measured_bg "$st" "$err" --timeout "$limit" -- "${CMD[@]}" \
+        '|' "$BIN/latency_reader" --ready-file "$dir/ready" --count "$count" --idle-exit 5 \
+        --out "$lat"
+    brun=$BG_PID
+    if ! wait_ready "$dir/ready" "$f" 30; then
+        kill -TERM "$brun" 2>/dev/null
+        wait "$brun"
+        record_fail "$case" "$tool" "$rep" "printed no probe line within 30 s: $(head -c 200 "$err")"
+        return 0
+    fi
+    "$BIN/stamp_writer" --file "$f" --rate "$rate" --count "$count" --size "$LINE_SIZE" \
+        --report "$dir/writer"
+    wait "$brun"
+    check_run "$case" "$tool" "$rep" "$st" "$err" 1 || return 0
+    got=$(kv "$lat" stamped)
+    if [[ -z $(kv "$lat" p50_us) ]]; then
+        record_fail "$case" "$tool" "$rep" "no stamped line came out ($got of $count)"
+        return 0
+    fi
+    ((got < count)) && note="$((count - got)) of $count lines missing at the end"
+    record "$case" "$tool" "$rep" p50 "$(kv "$lat" p50_us)" us "$note"
+    record "$case" "$tool" "$rep" p99 "$(kv "$lat" p99_us)" us "$note"
+    record "$case" "$tool" "$rep" max "$(kv "$lat" max_us)" us "$note"
+    record "$case" "$tool" "$rep" lost "$((count - got))" lines
+    record "$case" "$tool" "$rep" cpu "$(kv "$st" cpu_s)" s
+    record "$case" "$tool" "$rep" peak_rss "$(calc "$(kv "$st" maxrss_kb) / 1024")" MiB
+    record "$case" "$tool" "$rep" writer_rate "$(kv "$dir/writer" rate)" lines/s
+}
+
+# make_idle_files DIR N: DIR/files/f00000.log ... (N files of one line).
+make_idle_files() {
+    local dir=$1 n=$2 i name
+    rm -rf "$dir" && mkdir -p "$dir/files"
+    for ((i = 0; i < n; i++)); do
+        printf -v name 'f%05d.log' "$i"
+        echo "an old line" >"$dir/files/$name"
+    done
+}
+
+# record_idle CASE TOOL REP DIR: records an idle follower's CPU, wakeups
+# and peak RSS in its benchrun window (DIR/stats, DIR/err).
+record_idle() {
+    local case=$1 t=$2 rep=$3 dir=$4
+    check_run "$case" "$t" "$rep" "$dir/stats" "$dir/err" 1 || return 0
+    if [[ -z $(kv "$dir/stats" win_cpu_s) ]]; then
+        record_fail "$case" "$t" "$rep" "exited before the window: $(head -c 200 "$dir/err")"
+        return 0
+    fi
+    record "$case" "$t" "$rep" cpu "$(kv "$dir/stats" win_cpu_s)" s
+    record "$case" "$t" "$rep" wakeups "$(kv "$dir/stats" win_vcsw)" count
+    record "$case" "$t" "$rep" wakeups_per_s "$(calc "$(kv "$dir/stats" win_vcsw) / $IDLE_SECONDS")" 1/s
+    record "$case" "$t" "$rep" involuntary "$(kv "$dir/stats" win_ivcsw)" count
+    record "$case" "$t" "$rep" peak_rss "$(calc "$(kv "$dir/stats" maxrss_kb) / 1024")" MiB
+}
+
 # order TOOLS...: the tools in a random order (a new one for every
 # repetition, so no tool always runs first or after the slowest).
 order() { printf '%s\n' "$@" | shuf; }

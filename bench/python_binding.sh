@@ -201,39 +201,9 @@ latency_one() {
     local case=$1 tool=$2 rep=$3 rate=$4
     local dir=$RUN/lat-$tool
     rm -rf "$dir" && mkdir -p "$dir"
-    local f=$dir/app.log st=$dir/stats err=$dir/err lat=$dir/lat count limit
-    : >"$f"
-    py_cmd "$tool" follow "$dir" "$f" || return 0
-    count=$(awk -v r="$rate" -v s="$LAT_SECONDS" 'BEGIN { c = int(r * s); print (c < 20 ? 20 : c) }')
-    limit=$(awk -v c="$count" -v r="$rate" 'BEGIN { print int(c / r) + 90 }')
-    run_measured_bg "$st" "$err" --timeout "$limit" -- "${CMD[@]}" \
-        '|' "$BIN/latency_reader" --ready-file "$dir/ready" --count "$count" --idle-exit 5 \
-        --out "$lat"
-    local brun=$BG_PID
-    if ! wait_ready "$dir/ready" "$f" 30; then
-        kill -TERM "$brun" 2>/dev/null
-        wait "$brun"
-        record_fail "$case" "$tool" "$rep" "printed no probe line within 30 s: $(head -c 200 "$err")"
-        return 0
-    fi
-    "$BIN/stamp_writer" --file "$f" --rate "$rate" --count "$count" --size "$LINE_SIZE" \
-        --report "$dir/writer"
-    wait "$brun"
-    check_run "$case" "$tool" "$rep" "$st" "$err" 1 || return 0
-    local got note=
-    got=$(kv "$lat" stamped)
-    if [[ -z $(kv "$lat" p50_us) ]]; then
-        record_fail "$case" "$tool" "$rep" "no stamped line came out ($got of $count)"
-        return 0
-    fi
-    ((got < count)) && note="$((count - got)) of $count lines missing at the end"
-    record "$case" "$tool" "$rep" p50 "$(kv "$lat" p50_us)" us "$note"
-    record "$case" "$tool" "$rep" p99 "$(kv "$lat" p99_us)" us "$note"
-    record "$case" "$tool" "$rep" max "$(kv "$lat" max_us)" us "$note"
-    record "$case" "$tool" "$rep" lost "$((count - got))" lines
-    record "$case" "$tool" "$rep" cpu "$(kv "$st" cpu_s)" s
-    record "$case" "$tool" "$rep" peak_rss "$(calc "$(kv "$st" maxrss_kb) / 1024")" MiB
-    record "$case" "$tool" "$rep" writer_rate "$(kv "$dir/writer" rate)" lines/s
+    : >"$dir/app.log"
+    py_cmd "$tool" follow "$dir" "$dir/app.log" || return 0
+    measure_latency "$case" "$tool" "$rep" "$rate" "$dir" "$dir/app.log"
 }
 
 latency_rep() {
@@ -250,7 +220,7 @@ latency_rep() {
 # ---- idle ---------------------------------------------------------------------
 
 idle_rep() {
-    local rep=$1 n case t i dir name pids tools
+    local rep=$1 n case t i dir pids tools
     for n in $IDLE_COUNTS; do
         case="idle $n file$( ((n > 1)) && echo s), ${IDLE_SECONDS} s"
         log "$case, repetition $rep/$LAT_REPS"
@@ -259,11 +229,7 @@ idle_rep() {
         for t in $(order $FOLLOW_TOOLS); do
             [[ -z $(py_missing "$t") ]] || continue
             dir=$RUN/idle-$t
-            rm -rf "$dir" && mkdir -p "$dir/files"
-            for ((i = 0; i < n; i++)); do
-                printf -v name 'f%05d.log' "$i"
-                echo "an old line" >"$dir/files/$name"
-            done
+            make_idle_files "$dir" "$n"
             py_cmd "$t" follow "$dir" "$dir"/files/*.log || continue
             run_measured_bg "$dir/stats" "$dir/err" --out /dev/null \
                 --window "$SETTLE:$((SETTLE + IDLE_SECONDS))" -- "${CMD[@]}"
@@ -272,18 +238,7 @@ idle_rep() {
         done
         wait "${pids[@]}"
         for i in "${!tools[@]}"; do
-            t=${tools[$i]}
-            dir=$RUN/idle-$t
-            check_run "$case" "$t" "$rep" "$dir/stats" "$dir/err" 1 || continue
-            if [[ -z $(kv "$dir/stats" win_cpu_s) ]]; then
-                record_fail "$case" "$t" "$rep" "exited before the window: $(head -c 200 "$dir/err")"
-                continue
-            fi
-            record "$case" "$t" "$rep" cpu "$(kv "$dir/stats" win_cpu_s)" s
-            record "$case" "$t" "$rep" wakeups "$(kv "$dir/stats" win_vcsw)" count
-            record "$case" "$t" "$rep" wakeups_per_s "$(calc "$(kv "$dir/stats" win_vcsw) / $IDLE_SECONDS")" 1/s
-            record "$case" "$t" "$rep" involuntary "$(kv "$dir/stats" win_ivcsw)" count
-            record "$case" "$t" "$rep" peak_rss "$(calc "$(kv "$dir/stats" maxrss_kb) / 1024")" MiB
+            record_idle "$case" "${tools[$i]}" "$rep" "$RUN/idle-${tools[$i]}"
         done
         rm -rf "$RUN"/idle-*
     done
