@@ -64,6 +64,7 @@ import asyncio
 import builtins
 import math
 import os
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, Union
 
@@ -434,6 +435,7 @@ class Follower:
         "_waiter",
         "_waiter_mode",
         "_reader_loop",
+        "__weakref__",
     )
 
     def __init__(
@@ -626,7 +628,9 @@ class Follower:
         loop = asyncio.get_running_loop()
         if self._reader_loop is not loop:
             self._unwatch()
-            loop.add_reader(self._use(mode).fileno(), self._on_readable)
+            # By weak reference: the loop must not keep a dropped follower
+            # (and its descriptors) alive; __del__ takes the descriptor off.
+            loop.add_reader(self._use(mode).fileno(), _call_on_readable, weakref.ref(self))
             self._reader_loop = loop
         waiter = loop.create_future()
         self._waiter, self._waiter_mode = waiter, mode
@@ -667,6 +671,12 @@ class Follower:
         loop, self._reader_loop = self._reader_loop, None
         if loop is not None and self._handle is not None and not loop.is_closed():
             loop.remove_reader(self._handle.fileno())
+
+    def __del__(self) -> None:
+        # Dropped while its descriptor is registered (iteration ended with
+        # a break, no `with`): take it off before the handle closes it.
+        if getattr(self, "_reader_loop", None) is not None:
+            self._unwatch()
 
     def _stop_waiting(self) -> None:
         self._unwatch()
@@ -713,6 +723,12 @@ class Follower:
         Errors come as events here; they do not raise."""
         self._use("events")
         return _Events(self)
+
+
+def _call_on_readable(ref: weakref.ReferenceType[Follower]) -> None:
+    follower = ref()
+    if follower is not None:
+        follower._on_readable()
 
 
 class _Batches:

@@ -122,6 +122,17 @@ class AsyncCloseTest(AsyncTestCase):
         self.assertEqual(lines, [b"a", b"b", b"c"])
         self.assertNoLeak()
 
+    async def test_lazy_iteration_that_waited_is_closed_when_dropped(self):
+        # The loop keeps watching the descriptor between waits; that must
+        # not keep a dropped follower (and its descriptors) alive.
+        asyncio.get_running_loop().call_later(0.05, append, self.log_path, b"d\n")
+        lines = []
+        async for line in atail.open(self.log_path):  # from the end: it waits
+            lines.append(line)
+            break
+        self.assertEqual(lines, [b"d"])
+        self.assertNoLeak()
+
 
 async def _collect(aiter):
     return [x async for x in aiter]
