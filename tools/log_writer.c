@@ -17,6 +17,7 @@
  *
  * Exit status: 0 done or stopped by SIGINT or SIGTERM, 1 open, write or
  * rotation error, 2 invalid arguments. */
+#include "../cli/number.h"    /* num_dec(), shared with atail's options */
 #include "../include/atail.h" /* only for ATAIL_VERSION_STRING */
 
 #include <errno.h>
@@ -216,37 +217,22 @@ static int parse_seconds(const char *s, double max, double *out)
     return 0;
 }
 
-/* A decimal number, then optionally one of the suffixes (each a power of
- * `base` further), e.g. "64K" with suffixes "KMG" and base 1024. */
-static int parse_scaled(const char *s, const char *suffixes, uint64_t base, uint64_t max,
-                        uint64_t *out)
+/* A decimal number up to max, then at most one of `suffixes`, each a
+ * further power of 1024 ("64K" with "KMG"; "" allows none). The CLI's
+ * num_dec() reads it, once the first character is known to be a digit:
+ * tail's numbers may also start with white space, '+' or a bare suffix
+ * ("K" is 1024), log_writer's may not. */
+static int parse_scaled(const char *s, const char *suffixes, uint64_t max, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9') /* strtoull accepts "-1" and spaces */
+    int errnum;
+    if (*s < '0' || *s > '9')
         return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
-        return -1;
-    if (*end) {
-        const char *at = suffixes ? strchr(suffixes, *end) : NULL;
-        if (!at || end[1])
-            return -1;
-        for (const char *p = suffixes; p <= at; p++) {
-            if (v > max / base)
-                return -1;
-            v *= base;
-        }
-    }
-    if (v > max)
-        return -1;
-    *out = v;
-    return 0;
+    return num_dec(s, suffixes, max, out, &errnum);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-    return parse_scaled(s, NULL, 1, max, out);
+    return parse_scaled(s, "", max, out);
 }
 
 enum {
@@ -376,7 +362,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
                 return -1;
             break;
         case OPT_ROTATE_BYTES:
-            if (parse_scaled(optarg, "KMG", 1024, UINT64_MAX, &cfg->every) < 0 || cfg->every == 0)
+            if (parse_scaled(optarg, "KMG", UINT64_MAX, &cfg->every) < 0 || cfg->every == 0)
                 return usage_error("invalid byte count: '%s'", optarg);
             if (set_unit(cfg, EVERY_BYTES) < 0)
                 return -1;

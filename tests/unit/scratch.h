@@ -1,7 +1,7 @@
 /* scratch.h - a scratch directory per test for the unit tests that work on
  * real files: setup() makes it, teardown() removes it (criterion's .init
- * and .fini), path() names a file in it, put() writes one. Header-only:
- * each test file is its own program. */
+ * and .fini), path() names a file in it, put() and put_bytes() write one.
+ * Header-only: each test file is its own program. */
 #ifndef ATAIL_TESTS_SCRATCH_H
 #define ATAIL_TESTS_SCRATCH_H
 
@@ -38,13 +38,20 @@ static const char *path(const char *name)
     return p[i];
 }
 
-/* Writes s to dir/name, opened with O_WRONLY | O_CREAT | flags. */
-static void put(const char *name, const char *s, int flags)
+/* Writes len bytes at data to dir/name, opened with O_WRONLY | O_CREAT |
+ * flags. */
+static void put_bytes(const char *name, const void *data, size_t len, int flags)
 {
     int fd = open(path(name), O_WRONLY | O_CREAT | flags, 0644);
     cr_assert_geq(fd, 0, "%s: %s", name, strerror(errno));
-    cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+    cr_assert_eq(write(fd, data, len), (ssize_t)len);
     close(fd);
+}
+
+/* Writes the string s to dir/name, as put_bytes() does. */
+static void put(const char *name, const char *s, int flags)
+{
+    put_bytes(name, s, strlen(s), flags);
 }
 
 #endif

@@ -3,6 +3,8 @@
  * readiness contract and resource release. Real files in a temp directory. */
 #include <atail.h>
 
+#include "scratch.h"
+
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -14,41 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static void setup(void)
-{
-    strcpy(dir, "/tmp/atail-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
 TestSuite(follow, .init = setup, .fini = teardown, .timeout = 30);
-
-static const char *path(const char *name)
-{
-    static char p[4][128];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
-    return p[i];
-}
-
-static void put(const char *name, const char *data, size_t len, int flags)
-{
-    int fd = open(path(name), O_WRONLY | O_CREAT | flags, 0644);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, data, len), (ssize_t)len);
-    close(fd);
-}
-#define WRITE(name, s) put(name, s, sizeof(s) - 1, O_TRUNC)
-#define APPEND(name, s) put(name, s, sizeof(s) - 1, O_APPEND)
 
 static atail *open_handle(unsigned flags, size_t max_line)
 {
@@ -74,8 +42,21 @@ static int follow(atail *t, const char *name, enum atail_start start, uint64_t c
     return atail_follow(t, path(name), &fo);
 }
 
-/* Collects the text of LINE (with "|" after each, "~" for a cut piece, "$"
- * for no delimiter) and DATA events until -EAGAIN or the end. */
+/* Appends the text of a LINE event (with "|" after it, "~" for a cut
+ * piece, "$" for no delimiter) or a DATA event to out, n bytes so far;
+ * returns the new length. */
+static size_t add_text(char *out, size_t n, size_t cap, const struct atail_event *ev)
+{
+    cr_assert_lt(n + ev->len + 2, cap);
+    memcpy(out + n, ev->data, ev->len);
+    n += ev->len;
+    if (ev->kind == ATAIL_EVENT_LINE)
+        out[n++] = ev->flags & ATAIL_LINE_CUT ? '~' : ev->flags & ATAIL_LINE_NO_DELIM ? '$' : '|';
+    out[n] = '\0';
+    return n;
+}
+
+/* Collects the text of LINE and DATA events until -EAGAIN or the end. */
 static int drain(atail *t, char *out, size_t cap)
 {
     struct atail_event ev;
@@ -83,21 +64,38 @@ static int drain(atail *t, char *out, size_t cap)
     int r;
     out[0] = '\0';
     while ((r = atail_next(t, &ev)) == 1) {
-        if (ev.kind != ATAIL_EVENT_LINE && ev.kind != ATAIL_EVENT_DATA)
-            continue;
-        cr_assert_lt(n + ev.len + 2, cap);
-        memcpy(out + n, ev.data, ev.len);
-        n += ev.len;
-        if (ev.kind == ATAIL_EVENT_LINE)
-            out[n++] = ev.flags & ATAIL_LINE_CUT ? '~' : ev.flags & ATAIL_LINE_NO_DELIM ? '$' : '|';
-        out[n] = '\0';
+        if (ev.kind == ATAIL_EVENT_LINE || ev.kind == ATAIL_EVENT_DATA)
+            n = add_text(out, n, cap, &ev);
     }
     return r;
 }
 
-static void expect_lines(enum atail_start start, uint64_t count, const char *want)
+/* Waits for news, then collects it as drain() does, up to -EAGAIN. */
+static void drain_news(atail *t, char *out, size_t cap)
 {
-    atail *t = open_handle(0, 0);
+    cr_assert_eq(atail_wait(t, 5000), 1);
+    cr_assert_eq(drain(t, out, cap), -EAGAIN);
+}
+
+/* Follows the read end of a new pipe from `start`; returns the write end. */
+static int follow_pipe(atail *t, enum atail_start start, uint64_t count)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    struct atail_follow_options fo;
+    atail_follow_options_init(&fo);
+    fo.start = start;
+    fo.count = count;
+    cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
+    close(p[0]);
+    return p[1];
+}
+
+/* Reads file f from `start` to its end on a new handle with max_line (0:
+ * the default), and checks what came. */
+static void expect_text(size_t max_line, enum atail_start start, uint64_t count, const char *want)
+{
+    atail *t = open_handle(0, max_line);
     cr_assert_geq(follow(t, "f", start, count, ATAIL_FOLLOW_NONE), 0);
     char out[4096];
     cr_assert_eq(drain(t, out, sizeof out), 0);
@@ -105,9 +103,21 @@ static void expect_lines(enum atail_start start, uint64_t count, const char *wan
     atail_close(t);
 }
 
+static void expect_lines(enum atail_start start, uint64_t count, const char *want)
+{
+    expect_text(0, start, count, want);
+}
+
+/* Creates `name` holding `text` and follows its descriptor from `start`. */
+static void follow_new_file(atail *t, const char *name, const char *text, enum atail_start start)
+{
+    put(name, text, O_TRUNC);
+    cr_assert_geq(follow(t, name, start, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+}
+
 Test(follow, start_positions)
 {
-    WRITE("f", "a\nb\nc\nd");
+    put("f", "a\nb\nc\nd", O_TRUNC);
     expect_lines(ATAIL_START_BEGIN, 0, "a|b|c|d$");
     expect_lines(ATAIL_START_END, 0, "");
     expect_lines(ATAIL_START_LAST_LINES, 2, "c|d$");
@@ -148,31 +158,27 @@ Test(follow, last_lines_reads_only_the_end_of_a_big_file)
 
 Test(follow, appends_and_partial_lines_are_held_in_line_mode)
 {
-    WRITE("f", "old\n");
     atail *t = open_handle(0, 0);
-    cr_assert_geq(follow(t, "f", ATAIL_START_END, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    follow_new_file(t, "f", "old\n", ATAIL_START_END);
     char out[256];
     cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
     cr_assert_str_eq(out, "");
-    APPEND("f", "new1\npart");
-    cr_assert_eq(atail_wait(t, 5000), 1);
-    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    put("f", "new1\npart", O_APPEND);
+    drain_news(t, out, sizeof out);
     cr_assert_str_eq(out, "new1|");
-    APPEND("f", "ial\n");
-    cr_assert_eq(atail_wait(t, 5000), 1);
-    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    put("f", "ial\n", O_APPEND);
+    drain_news(t, out, sizeof out);
     cr_assert_str_eq(out, "partial|");
     atail_close(t);
 }
 
 Test(follow, spans_show_partial_data_at_once)
 {
-    WRITE("f", "");
     atail *t = open_handle(ATAIL_OPEN_SPANS, 0);
-    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    follow_new_file(t, "f", "", ATAIL_START_BEGIN);
     char out[256];
     drain(t, out, sizeof out);
-    APPEND("f", "ab\nc");
+    put("f", "ab\nc", O_APPEND);
     cr_assert_eq(atail_wait(t, 5000), 1);
     drain(t, out, sizeof out);
     cr_assert_str_eq(out, "ab\nc");
@@ -181,45 +187,33 @@ Test(follow, spans_show_partial_data_at_once)
 
 Test(follow, long_lines_come_in_pieces)
 {
-    WRITE("f", "0123456789\nabcd\n0123\n");
-    atail *t = open_handle(0, 4);
-    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_NONE), 0);
-    char out[256];
-    cr_assert_eq(drain(t, out, sizeof out), 0);
-    cr_assert_str_eq(out, "0123~4567~89|abcd|0123|");
-    atail_close(t);
+    put("f", "0123456789\nabcd\n0123\n", O_TRUNC);
+    expect_text(4, ATAIL_START_BEGIN, 0, "0123~4567~89|abcd|0123|");
 }
 
 /* A line of exactly max_line bytes is not cut: at the end of the file it
  * is a last line without delimiter; followed, it waits for its next byte. */
 Test(follow, a_line_of_exactly_max_line_bytes_is_whole)
 {
-    WRITE("f", "0123456789");
-    atail *t = open_handle(0, 5);
-    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_NONE), 0);
-    char out[256];
-    cr_assert_eq(drain(t, out, sizeof out), 0);
-    cr_assert_str_eq(out, "01234~56789$");
-    atail_close(t);
+    put("f", "0123456789", O_TRUNC);
+    expect_text(5, ATAIL_START_BEGIN, 0, "01234~56789$");
 
-    WRITE("g", "");
-    t = open_handle(0, 5);
-    cr_assert_geq(follow(t, "g", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    atail *t = open_handle(0, 5);
+    follow_new_file(t, "g", "", ATAIL_START_BEGIN);
+    char out[256];
     drain(t, out, sizeof out);
-    APPEND("g", "abcde");
-    cr_assert_eq(atail_wait(t, 5000), 1);
-    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    put("g", "abcde", O_APPEND);
+    drain_news(t, out, sizeof out);
     cr_assert_str_eq(out, "", "a line of max_line bytes is waited for, not cut");
-    APPEND("g", "\nfghijk\n");
-    cr_assert_eq(atail_wait(t, 5000), 1);
-    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    put("g", "\nfghijk\n", O_APPEND);
+    drain_news(t, out, sizeof out);
     cr_assert_str_eq(out, "abcde|fghij~k|");
     atail_close(t);
 }
 
 Test(follow, nul_delimiter)
 {
-    put("f", "a\0b\nc\0", 6, O_TRUNC);
+    put_bytes("f", "a\0b\nc\0", 6, O_TRUNC);
     struct atail_options o;
     atail_options_init(&o);
     o.delimiter = '\0';
@@ -234,8 +228,8 @@ Test(follow, nul_delimiter)
 
 Test(follow, initial_content_comes_in_order_of_addition)
 {
-    WRITE("a", "a1\na2\n");
-    WRITE("b", "b1\n");
+    put("a", "a1\na2\n", O_TRUNC);
+    put("b", "b1\n", O_TRUNC);
     atail *t = open_handle(0, 0);
     cr_assert_eq(follow(t, "a", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
     cr_assert_eq(follow(t, "b", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 1);
@@ -254,12 +248,11 @@ Test(follow, initial_content_comes_in_order_of_addition)
 
 Test(follow, truncation_restarts_at_zero)
 {
-    WRITE("f", "one\ntwo\n");
     atail *t = open_handle(0, 0);
-    cr_assert_geq(follow(t, "f", ATAIL_START_END, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    follow_new_file(t, "f", "one\ntwo\n", ATAIL_START_END);
     char out[256];
     drain(t, out, sizeof out);
-    WRITE("f", "x\n");
+    put("f", "x\n", O_TRUNC);
     cr_assert_eq(atail_wait(t, 5000), 1);
     struct atail_event ev;
     cr_assert_eq(atail_next(t, &ev), 1);
@@ -272,22 +265,14 @@ Test(follow, truncation_restarts_at_zero)
 
 Test(follow, pipe_with_last_lines_waits_for_eof)
 {
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
     atail *t = open_handle(0, 0);
-    struct atail_follow_options fo;
-    atail_follow_options_init(&fo);
-    fo.start = ATAIL_START_LAST_LINES;
-    fo.count = 2;
-    cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
-    close(p[0]);
+    int w = follow_pipe(t, ATAIL_START_LAST_LINES, 2);
     char out[256];
-    cr_assert_eq(write(p[1], "1\n2\n3\n", 6), 6);
-    cr_assert_eq(atail_wait(t, 5000), 1);
-    cr_assert_eq(drain(t, out, sizeof out), -EAGAIN);
+    cr_assert_eq(write(w, "1\n2\n3\n", 6), 6);
+    drain_news(t, out, sizeof out);
     cr_assert_str_eq(out, "");
-    cr_assert_eq(write(p[1], "4", 1), 1);
-    close(p[1]);
+    cr_assert_eq(write(w, "4", 1), 1);
+    close(w);
     for (int i = 0; i < 100 && atail_wait(t, 5000) == 1; i++) {
         int r = drain(t, out + strlen(out), sizeof out - strlen(out));
         if (r == 0)
@@ -306,15 +291,7 @@ static int held_pipe(atail **t, uint64_t count, size_t max_line)
     o.max_line = max_line;
     o.read_size = 64;
     cr_assert_eq(atail_open(t, &o), 0);
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    struct atail_follow_options fo;
-    atail_follow_options_init(&fo);
-    fo.start = ATAIL_START_LAST_LINES;
-    fo.count = count;
-    cr_assert_eq(atail_follow_fd(*t, p[0], "pipe", &fo), 0);
-    close(p[0]);
-    return p[1];
+    return follow_pipe(*t, ATAIL_START_LAST_LINES, count);
 }
 
 /* Collects a held stream's events to its end: lines as drain() does,
@@ -337,11 +314,7 @@ static void drain_to_end(atail *t, char *out, size_t cap)
             cr_assert_eq(ev.flags, ATAIL_LOST_LONG_LINE);
             n += (size_t)snprintf(out + n, cap - n, "<lost %zu>", ev.len);
         } else if (ev.kind == ATAIL_EVENT_LINE) {
-            cr_assert_lt(n + ev.len + 2, cap);
-            memcpy(out + n, ev.data, ev.len);
-            n += ev.len;
-            out[n++] = ev.flags & ATAIL_LINE_CUT ? '~' : ev.flags & ATAIL_LINE_NO_DELIM ? '$' : '|';
-            out[n] = '\0';
+            n = add_text(out, n, cap, &ev);
         }
     }
     cr_assert_fail("no end");
@@ -386,29 +359,21 @@ Test(follow, pipe_last_lines_memory_is_bounded)
 
 Test(follow, pipe_lines_arrive_as_written)
 {
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
     atail *t = open_handle(0, 0);
-    struct atail_follow_options fo;
-    atail_follow_options_init(&fo);
-    fo.start = ATAIL_START_LINE;
-    fo.count = 2;
-    cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
-    close(p[0]);
+    int w = follow_pipe(t, ATAIL_START_LINE, 2);
     char out[256];
-    cr_assert_eq(write(p[1], "skip\nkeep\n", 10), 10);
+    cr_assert_eq(write(w, "skip\nkeep\n", 10), 10);
     cr_assert_eq(atail_wait(t, 5000), 1);
     drain(t, out, sizeof out);
     cr_assert_str_eq(out, "keep|");
-    close(p[1]);
+    close(w);
     atail_close(t);
 }
 
 Test(follow, stays_readable_until_eagain)
 {
-    WRITE("f", "1\n2\n3\n");
     atail *t = open_handle(0, 0);
-    cr_assert_geq(follow(t, "f", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_DESCRIPTOR), 0);
+    follow_new_file(t, "f", "1\n2\n3\n", ATAIL_START_BEGIN);
     struct atail_event ev;
     cr_assert_eq(atail_wait(t, 0), 1, "a new file is news");
     cr_assert_eq(atail_next(t, &ev), 1);
@@ -432,7 +397,7 @@ static int count_fds(void)
 
 Test(follow, close_releases_every_descriptor)
 {
-    WRITE("f", "x\n");
+    put("f", "x\n", O_TRUNC);
     int before = count_fds();
     for (int i = 0; i < 50; i++) {
         atail *t = open_handle(0, 0);

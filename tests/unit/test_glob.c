@@ -3,10 +3,9 @@
  * following of rotated names, many files. */
 #include <atail.h>
 
-#include "scratch.h"
+#include "backends.h"
 
 #include <criterion/criterion.h>
-#include <criterion/parameterized.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,26 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BACKENDS(test)                                                                             \
-    ParameterizedTestParameters(glob, test)                                                        \
-    {                                                                                              \
-        static bool poll[] = {false, true};                                                        \
-        return cr_make_param_array(bool, poll, 2);                                                 \
-    }                                                                                              \
-    ParameterizedTest(bool *poll, glob, test, .init = setup, .fini = teardown, .timeout = 60)
-
 static atail *open_handle(bool poll)
 {
-    struct atail_options o;
-    atail_options_init(&o);
-    o.rotate_grace_ms = 200;
-    if (poll) {
-        o.flags |= ATAIL_OPEN_POLL;
-        o.poll_interval_ms = 20;
-    }
-    atail *t;
-    cr_assert_eq(atail_open(&t, &o), 0);
-    return t;
+    return open_backend(poll, 200);
 }
 
 static int follow_glob(atail *t, const char *pattern, const char *const *exclude)
@@ -77,7 +59,7 @@ static void expect(atail *t, char *out, size_t cap, const char *want)
     }
 }
 
-BACKENDS(initial_matches_in_order_with_excludes)
+BACKENDS(glob, initial_matches_in_order_with_excludes)
 {
     put("b.log", "b1\n", O_TRUNC);
     put("a.log", "a1\n", O_TRUNC);
@@ -91,7 +73,7 @@ BACKENDS(initial_matches_in_order_with_excludes)
     atail_close(t);
 }
 
-BACKENDS(files_that_appear_later_are_read_from_their_start)
+BACKENDS(glob, files_that_appear_later_are_read_from_their_start)
 {
     atail *t = open_handle(*poll);
     cr_assert_eq(follow_glob(t, "*.log", NULL), 0);
@@ -106,7 +88,7 @@ BACKENDS(files_that_appear_later_are_read_from_their_start)
     atail_close(t);
 }
 
-BACKENDS(rotated_names_are_not_followed_twice)
+BACKENDS(glob, rotated_names_are_not_followed_twice)
 {
     put("app.log", "a1\n", O_TRUNC);
     atail *t = open_handle(*poll);
