@@ -14,7 +14,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#define WAIT_MS 10000
+/* Deadlines, scaled under valgrind (harness_slowdown()). */
+#define WAIT_MS (10000 * harness_slowdown())
 #define GNU_TAIL "/usr/bin/tail"
 
 static inline const char *atail(void)

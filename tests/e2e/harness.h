@@ -48,7 +48,8 @@ void read_file(const char *path, struct buf *b);
 
 void buf_free(struct buf *b);
 
-#define PROC_STDIN 0x1u /* give the child a pipe as stdin (p->in_fd) */
+#define PROC_STDIN 0x1u  /* give the child a pipe as stdin (p->in_fd) */
+#define PROC_NATIVE 0x2u /* never under valgrind (see harness_valgrind()) */
 
 /* Starts argv[0] (a path) with stdout and stderr captured. cwd may be NULL. */
 struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flags);
@@ -85,11 +86,40 @@ void proc_free(struct proc *p);
 struct proc *run(const char *const argv[], const void *stdin_data, size_t stdin_len,
                  int timeout_ms);
 
+/* run() with proc_start()'s flags (PROC_NATIVE; PROC_STDIN comes with
+ * stdin_data). */
+struct proc *run_flags(const char *const argv[], const void *stdin_data, size_t stdin_len,
+                       int timeout_ms, unsigned flags);
+
 /* Runs a shell command line with /bin/sh -c, like run(). */
 struct proc *run_sh(const char *cmd, int timeout_ms);
 
 /* Exit code of a reaped process, or 128+signal if it was killed. */
 int exit_code(const struct proc *p);
+
+/* ---- Under valgrind ---------------------------------------------------------
+ * With ATAIL_VALGRIND=DIR in the environment (scripts/valgrind.sh), the
+ * project's own programs, those under ATAIL_BIN_DIR, are run under
+ * valgrind memcheck (proc_start() and everything built on it, unless
+ * given PROC_NATIVE). */
+
+/* True when ATAIL_VALGRIND is set. */
+bool harness_valgrind(void);
+
+/* True when the program at path would be run under valgrind: one of the
+ * project's programs, with ATAIL_VALGRIND set. What valgrind's own
+ * machinery costs (RSS, CPU time at start) must then not be judged as the
+ * program's; a test skips only such an assertion, and says so. */
+bool runs_under_valgrind(const char *path);
+
+/* Factor by which tests scale their deadlines, and their bounds on how
+ * long the project's programs take: 1 in the normal build (nothing is
+ * loosened there), HARNESS_VALGRIND_SLOWDOWN with ATAIL_VALGRIND, as
+ * memcheck runs code 10 to 50 times slower and takes half a second to
+ * start a program. A bound that tells two behaviours apart by time (at
+ * once, or after a 2 s grace period) is not scaled. */
+#define HARNESS_VALGRIND_SLOWDOWN 10
+int harness_slowdown(void);
 
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);

@@ -1,9 +1,9 @@
 /* test_state_stress.c - the checkpoint proofs of issue 4, end to end:
- * atail -F --state killed with SIGKILL 100 times at random moments while
- * log_writer writes and rotates, restarted each time with the same state
- * (no gap; what comes again is exactly what was output after the last
- * save); and a followed file deleted while atail is stopped and replaced by
- * another that gets the same inode number (read from 0).
+ * atail -F --state killed with SIGKILL 100 times (25 under valgrind) at
+ * random moments while log_writer writes and rotates, restarted each time
+ * with the same state (no gap; what comes again is exactly what was output
+ * after the last save); and a followed file deleted while atail is stopped
+ * and replaced by another that gets the same inode number (read from 0).
  *
  * The kill test reads the state file after each kill (format in
  * src/checkpoint.h: "f DEV INO OFFSET ... PATH") to know where the next run
@@ -55,6 +55,15 @@ static uint64_t test_seed(const char *test)
 #define INTERVAL "--state-interval=0.1"
 /* A run lives 0 to MAX_LIFE_MS before its SIGKILL (from its fork). */
 #define MAX_LIFE_MS 300
+/* Under valgrind (scripts/valgrind.sh), whose start of atail alone takes
+ * about 0.5 s, a run lives harness_slowdown() times longer, so that the
+ * kills fall while it follows as they do natively; there are fewer
+ * restarts, as each costs that much more; and a rotation comes every
+ * 4.5 s instead of 1.5 s: the time atail may go unsaved across restarts
+ * (see `waited`) includes two of its starts, over a second under
+ * valgrind, and must stay shorter than a rotation period. */
+#define RESTARTS_VALGRIND 25
+#define ROTATE_EVERY_VALGRIND "9000"
 
 /* The first and last sequence numbers of the complete lines of one run's
  * output (0 when none), which must follow one another. */
@@ -257,9 +266,11 @@ Test(state_stress, kill9_100_times_while_rotating)
     uint64_t rng = test_seed("kill9_100_times_while_rotating");
     const char *st = scratch_path("stress.state");
     write_str(scratch_path("crash.log"), "");
-    struct proc *w = start_in_scratch((const char *[]){
-        bin_path("log_writer"), "--rate", RATE, "--file", "crash.log", "--rotate", "rename",
-        "--rotate-every", ROTATE_EVERY, "--keep", KEEP, "--report", "rotations.txt", NULL});
+    const bool vg = runs_under_valgrind(atail());
+    struct proc *w = start_in_scratch(
+        (const char *[]){bin_path("log_writer"), "--rate", RATE, "--file", "crash.log", "--rotate",
+                         "rename", "--rotate-every", vg ? ROTATE_EVERY_VALGRIND : ROTATE_EVERY,
+                         "--keep", KEEP, "--report", "rotations.txt", NULL});
     const char *argv[] = {atail(),  "-F",        "-n", "+1", "--state=stress.state",
                           INTERVAL, "crash.log", NULL};
     long printed = 0;    /* the largest seq output so far */
@@ -269,7 +280,9 @@ Test(state_stress, kill9_100_times_while_rotating)
     bool advanced = false;
     long long t0 = now_ms();
     struct mark m = {0};
-    for (int run = 0; run <= RESTARTS; run++) {
+    const int restarts = vg ? RESTARTS_VALGRIND : RESTARTS;
+    const long max_life = MAX_LIFE_MS * harness_slowdown();
+    for (int run = 0; run <= restarts; run++) {
         struct proc *a = start_in_scratch(argv);
         long long started = now_ms();
         /* After a run that saved nothing, the next one waits for a save
@@ -280,8 +293,8 @@ Test(state_stress, kill9_100_times_while_rotating)
         bool waited = run == 0 || !advanced;
         if (waited)
             wait_state_change(a, st, "crash.log", &m);
-        if (run < RESTARTS) {
-            long life = (long)(splitmix(&rng) % (MAX_LIFE_MS + 1));
+        if (run < restarts) {
+            long life = (long)(splitmix(&rng) % (uint64_t)(max_life + 1));
             long left = life - (long)(now_ms() - started);
             if (left > 0)
                 proc_wait_output(a, "\x01never", (int)left);
@@ -316,13 +329,13 @@ Test(state_stress, kill9_100_times_while_rotating)
         advanced = !same_mark(&now, &m);
         spontaneous += advanced && !waited;
         m = now;
-        long saved = seq_at_mark("crash.log", &m, run < RESTARTS);
+        long saved = seq_at_mark("crash.log", &m, run < restarts);
         cr_assert_leq(saved, printed,
                       "run %d: the state says seq=%ld was output, but the output ends at "
                       "seq=%ld",
                       run, saved, printed);
         long dup = printed - saved; /* output after the last save: comes again */
-        if (run < RESTARTS) {
+        if (run < restarts) {
             total_dup += dup;
             if (dup > max_dup)
                 max_dup = dup;
@@ -351,7 +364,7 @@ Test(state_stress, kill9_100_times_while_rotating)
             "kill9_100_times_while_rotating: %d kills, seq 1..%ld, %ld rotations; the state "
             "advanced unprompted in %d runs; lines output again after a restart: max %ld, "
             "total %ld (%.1f s)\n",
-            RESTARTS, printed, rotations, spontaneous, max_dup, total_dup,
+            restarts, printed, rotations, spontaneous, max_dup, total_dup,
             (double)(now_ms() - t0) / 1000);
 }
 
