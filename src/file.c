@@ -167,6 +167,7 @@ void file_release(struct file *f)
     f->buf = NULL;
     f->buf_shared = false;
     f->cap = f->head = f->tail = 0;
+    held_loss_free(&f->held_loss);
 }
 
 void file_free(struct file *f)
@@ -198,15 +199,15 @@ static size_t held_start(const struct file *f, int delim, bool *whole)
 
 /* Drops what a held stream no longer needs: lines before its last N (or
  * bytes before its last N), and, for lines, whatever exceeds N lines of
- * max_line bytes and their delimiters: the start of an overlong line,
- * counted in held_dropped while that line is still among the last N. */
+ * max_line bytes and their delimiters: the start of an overlong line, and
+ * lines before it, recorded in held_loss. */
 static void keep_held(struct file *f, const struct reader_config *cfg)
 {
     bool whole;
     size_t s = held_start(f, cfg->delim, &whole);
     if (whole && s > 0) {
         f->head += s;
-        f->held_dropped = 0; /* a line cut before is not kept at all */
+        held_loss_clear(&f->held_loss); /* a line cut before is not kept at all */
     }
     if (f->hold != ATAIL_START_LAST_LINES)
         return;
@@ -215,7 +216,9 @@ static void keep_held(struct file *f, const struct reader_config *cfg)
         limit = f->hold_count > UINT64_MAX / limit ? UINT64_MAX : limit * f->hold_count;
     size_t used = f->tail - f->head;
     if (used > limit) {
-        f->held_dropped += used - limit;
+        /* (Out of memory, the total said at the end may come out low.) */
+        (void)held_loss_drop(&f->held_loss, f->buf + f->head, used - (size_t)limit, cfg->delim,
+                             f->hold_count);
         f->head = f->tail - (size_t)limit;
     }
 }
@@ -467,14 +470,18 @@ static int deliver(struct file *f, const struct reader_config *cfg, struct atail
         if (!f->at_eof)
             return 0;
         keep_held(f, cfg);
+        uint64_t kept = lines_count(f->buf + f->head, f->tail - f->head, cfg->delim);
+        uint64_t lost = f->hold == ATAIL_START_LAST_LINES
+                            ? held_loss_total(&f->held_loss, f->hold_count, kept)
+                            : 0;
+        held_loss_free(&f->held_loss);
         f->hold = ATAIL_START_END;
-        if (f->held_dropped) {
+        if (lost) {
             set_event(ev, f, ATAIL_EVENT_LOST);
-            ev->len = (size_t)f->held_dropped;
-            f->lost_total += f->held_dropped;
+            ev->len = (size_t)lost;
+            f->lost_total += lost;
             ev->offset = f->lost_total;
             ev->flags = ATAIL_LOST_LONG_LINE;
-            f->held_dropped = 0;
             return 1;
         }
     }

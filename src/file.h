@@ -14,6 +14,7 @@
 
 #include "atail.h"
 #include "checkpoint.h"
+#include "held_loss.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,7 +76,7 @@ struct file {
     uint64_t skip_bytes;   /* bytes still to drop (streams, -c +N) */
     enum atail_start hold; /* streams: LAST_LINES/LAST_BYTES held to EOF */
     uint64_t hold_count;
-    uint64_t held_dropped; /* bytes of overlong held lines dropped: said at EOF */
+    struct held_loss held_loss; /* what the held lines lost at their front: said at EOF */
 
     bool parked;        /* closed while idle (idle.c): fd is -1, reopened
                            on change */

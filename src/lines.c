@@ -62,3 +62,15 @@ size_t lines_tail_start(const char *buf, size_t len, int delim, uint64_t n, bool
         *whole = found && pos > 0;
     return found ? pos : 0;
 }
+
+uint64_t lines_count(const char *buf, size_t len, int delim)
+{
+    uint64_t n = 0;
+    const char *p = buf, *end = buf + len;
+    const char *d;
+    while (p < end && (d = memchr(p, delim, (size_t)(end - p))) != NULL) {
+        n++;
+        p = d + 1;
+    }
+    return n + (p < end ? 1 : 0);
+}

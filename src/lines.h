@@ -16,6 +16,10 @@
  * Returns the number of bytes consumed. */
 size_t lines_skip(const char *buf, size_t len, int delim, uint64_t *n);
 
+/* Lines in buf[0..len): its delimiters, plus one for a partial line at its
+ * end (as tail -n counts them). */
+uint64_t lines_count(const char *buf, size_t len, int delim);
+
 /* Backward search for the start of the last N lines of a stream, fed in
  * blocks from its end towards its start (tail -n N). As GNU tail does, a
  * partial line at the very end counts as a line, and the delimiter ending

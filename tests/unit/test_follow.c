@@ -347,6 +347,27 @@ Test(follow, pipe_last_lines_memory_is_bounded)
     cr_assert_str_eq(out, "ok|");
     atail_close(t);
 
+    /* A line dropped whole with the start of an overlong one: said while
+     * it is among the last lines at the end, not once pushed out. */
+    char xs[100];
+    memset(xs, 'x', sizeof xs);
+    for (int pushed = 0; pushed <= 1; pushed++) {
+        w = held_pipe(&t, 2, 4);
+        cr_assert_eq(write(w, "a\nb\n", 4), 4);
+        cr_assert_eq(write(w, xs, sizeof xs), (ssize_t)sizeof xs);
+        struct atail_event ev;
+        while (atail_next(t, &ev) == 1) /* read (and cut) before the rest comes */
+            ;
+        if (pushed)
+            cr_assert_eq(write(w, "\nc\n", 3), 3);
+        close(w);
+        drain_to_end(t, out, sizeof out);
+        /* Kept: the last 2 x (max_line+1) bytes. Pushed: "b\n" is not among
+         * the last 2 lines any more, only the x line's start is said. */
+        cr_assert_str_eq(out, pushed ? "<lost 93>xxxx~xxx|c|" : "<lost 92>xxxx~xxxx~xx$");
+        atail_close(t);
+    }
+
     /* An endless line: memory stays near max_line, whatever comes. */
     w = held_pipe(&t, 1, 8);
     for (int i = 0; i < 10; i++)

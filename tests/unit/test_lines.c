@@ -92,3 +92,13 @@ Test(lines, skip_in_chunks_equals_skip_at_once)
         cr_assert_eq(off, 9, "chunk %zu", chunk);
     }
 }
+
+Test(lines, count_counts_a_final_partial_line)
+{
+    cr_assert_eq(lines_count("", 0, '\n'), 0);
+    cr_assert_eq(lines_count("a", 1, '\n'), 1);
+    cr_assert_eq(lines_count("a\n", 2, '\n'), 1);
+    cr_assert_eq(lines_count("a\nb", 3, '\n'), 2);
+    cr_assert_eq(lines_count("\n\n", 2, '\n'), 2);
+    cr_assert_eq(lines_count("a\0b\0", 4, '\0'), 2);
+}
