@@ -2,18 +2,21 @@
  *
  * The command runs in its own process group so that stopping it stops
  * everything it started: /bin/sh -c may fork the command instead of
- * exec'ing it, and a SIGTERM to the shell alone would leave the command
- * running. SIGCONT goes first (a stopped group cannot act on SIGTERM; sent
- * after, it races with the group's exit and can hang sanitizer builds). */
+ * exec'ing it (Debian's dash does), and a SIGTERM to the shell alone would
+ * leave the command running. SIGCONT goes first (a stopped group cannot act
+ * on SIGTERM; sent after, it races with the group's exit and can hang
+ * sanitizer builds). atail is a child subreaper, so what the shell started
+ * comes back to atail when the shell exits first, and stopping waits for
+ * the whole group, not just the shell: nothing is left running, or still
+ * exiting, once atail has exited. */
 #include "spawn.h"
 
 #include "output.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <spawn.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +47,8 @@ int child_spawn(struct child *c, const char *command, const sigset_t *mask,
         e = posix_spawnattr_setsigmask(&attr, mask);
     if (!e)
         e = posix_spawnattr_setsigdefault(&attr, &def);
+    /* Best effort: without it, orphans go to init and are not waited for. */
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     char *argv[] = {"sh", "-c", (char *)command, NULL};
     pid_t pid = 0;
     if (!e)
@@ -57,50 +62,47 @@ int child_spawn(struct child *c, const char *command, const sigset_t *mask,
     return 0;
 }
 
-/* Waits up to timeout_ms (-1: no limit) for the child to exit; reaps it if
- * it did. */
-static bool wait_exit(struct child *c, int timeout_ms)
+/* Reaps what is left of the child's process group (the shell, and what it
+ * started and left to atail), waiting up to timeout_ms. Returns true once
+ * atail has no child left in the group. */
+static bool wait_group(struct child *c, int timeout_ms)
 {
-    int fd = (int)syscall(SYS_pidfd_open, c->pid, 0);
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         int st;
-        pid_t w = waitpid(c->pid, &st, WNOHANG);
-        if (w == c->pid || (w < 0 && errno == ECHILD)) {
+        pid_t w = waitpid(-c->pid, &st, WNOHANG);
+        if (w == c->pid) {
             c->reaped = true;
-            c->status = w == c->pid ? st : 0;
-            break;
+            c->status = st;
+        }
+        if (w > 0)
+            continue;
+        if (w < 0 && errno == ECHILD) {
+            c->reaped = true; /* (reaped before, or by someone else) */
+            return true;
         }
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (timeout_ms >= 0 && elapsed >= timeout_ms)
-            break;
-        if (fd >= 0) {
-            struct pollfd pf = {.fd = fd, .events = POLLIN};
-            poll(&pf, 1, timeout_ms < 0 ? -1 : (int)(timeout_ms - elapsed));
-        } else {
-            struct timespec tick = {.tv_nsec = 10000000L}; /* 10 ms */
-            nanosleep(&tick, NULL);
-        }
+        if (elapsed >= timeout_ms)
+            return false;
+        struct timespec tick = {.tv_nsec = 5000000L}; /* 5 ms */
+        nanosleep(&tick, NULL);
     }
-    if (fd >= 0)
-        close(fd);
-    return c->reaped;
 }
 
 void child_stop(struct child *c)
 {
-    if (c->pid <= 0 || c->reaped || wait_exit(c, 0))
+    if (c->pid <= 0 || wait_group(c, 0))
         return;
-    c->stopped = true;
+    c->stopped = !c->reaped; /* the shell itself did not end on its own */
     kill(-c->pid, SIGCONT);
     kill(-c->pid, SIGTERM);
-    if (wait_exit(c, STOP_GRACE_MS))
+    if (wait_group(c, STOP_GRACE_MS))
         return;
     kill(-c->pid, SIGKILL);
-    wait_exit(c, STOP_GRACE_MS);
+    wait_group(c, STOP_GRACE_MS);
 }
 
 bool child_report(const struct child *c)

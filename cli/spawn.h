@@ -21,9 +21,10 @@ struct child {
 int child_spawn(struct child *c, const char *command, const sigset_t *mask,
                 bool keep_sigpipe_ignored);
 
-/* Reaps the child if it has ended on its own; otherwise stops its process
- * group (SIGCONT, then SIGTERM; SIGKILL after two seconds) and reaps it.
- * Does nothing once reaped. */
+/* Reaps the child and whatever its process group left to atail (a child
+ * subreaper); if any of them is still running, stops the group (SIGCONT,
+ * then SIGTERM; SIGKILL after two seconds) and reaps all of it. Does
+ * nothing once the group is gone. */
 void child_stop(struct child *c);
 
 /* Says on standard error that the command failed, if it ended on its own

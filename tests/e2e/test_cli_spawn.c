@@ -95,6 +95,24 @@ Test(cli_spawn, sigint_and_sighup_too)
     stopped_by(SIGHUP, "sleep 60 & sleep 60; wait");
 }
 
+/* What the command started outlives the shell and ignores SIGTERM: atail
+ * (a child subreaper) kills it after the grace period and reaps it, so
+ * nothing of the command is left once atail has exited. */
+Test(cli_spawn, grandchild_ignoring_sigterm_is_killed_and_reaped)
+{
+    write_str(scratch_path("s.log"), "");
+    struct proc *p = start_in_scratch((const char *[]){
+        atail(), "-F", "--spawn",
+        "sh -c 'trap \"\" TERM; echo armed >> s.log; exec sleep 60'; true", "s.log", NULL});
+    expect_output(p, "armed\n", "the grandchild ignores SIGTERM");
+    stop_by(p, SIGTERM);
+    proc_free(p);
+    pid_t pids[4];
+    int n = scratch_procs(pids, 4); /* at once: atail has reaped them all */
+    cr_expect_eq(n, 0, "%d process(es) left after atail exited, the first %d", n,
+                 n > 0 ? (int)pids[0] : 0);
+}
+
 Test(cli_spawn, stopped_command_is_continued_and_stopped)
 {
     stopped_by(SIGTERM, "kill -STOP $$; sleep 60");
