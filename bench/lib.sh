@@ -279,6 +279,26 @@ wait_ready() {
     [[ -e $ready ]]
 }
 
+# follow_into_reader CASE TOOL REP DIR PROBE_FILE TIMEOUT_S READY_S COUNT IDLE_S:
+# runs CMD (a follower) into latency_reader in the background (BG_PID;
+# DIR/stats, DIR/err, DIR/lat) until COUNT stamped lines or IDLE_S without
+# input, and waits until a probe line appended to PROBE_FILE came out, so
+# the follower is watching. Returns 1, the failure recorded, if none came
+# within READY_S.
+follow_into_reader() {
+    local case=$1 tool=$2 rep=$3 dir=$4 probe=$5 timeout=$6 ready=$7 count=$8 idle=$9
+    run_measured_bg "$dir/stats" "$dir/err" --timeout "$timeout" -- "${CMD[@]}" \
+        '|' "$BIN/latency_reader" --ready-file "$dir/ready" --count "$count" --idle-exit "$idle" \
+        --out "$dir/lat"
+    local brun=$BG_PID
+    wait_ready "$dir/ready" "$probe" "$ready" && return 0
+    kill -TERM "$brun" 2>/dev/null
+    wait "$brun"
+    record_fail "$case" "$tool" "$rep" \
+        "printed no probe line within $ready s: $(head -c 200 "$dir/err")"
+    return 1
+}
+
 # measure_latency CASE TOOL REP RATE DIR FILE: runs CMD (the follower of
 # FILE, set by the caller) into latency_reader, appends RATE lines/s to FILE
 # for LAT_SECONDS once the follower is seen watching, and records the
@@ -289,16 +309,8 @@ measure_latency() {
     local st=$dir/stats err=$dir/err lat=$dir/lat count limit brun got note=
     count=$(awk -v r="$rate" -v s="$LAT_SECONDS" 'BEGIN { c = int(r * s); print (c < 20 ? 20 : c) }')
     limit=$(awk -v c="$count" -v r="$rate" 'BEGIN { print int(c / r) + 90 }')
-    run_measured_bg "$st" "$err" --timeout "$limit" -- "${CMD[@]}" \
-        '|' "$BIN/latency_reader" --ready-file "$dir/ready" --count "$count" --idle-exit 5 \
-        --out "$lat"
+    follow_into_reader "$case" "$tool" "$rep" "$dir" "$f" "$limit" 30 "$count" 5 || return 0
     brun=$BG_PID
-    if ! wait_ready "$dir/ready" "$f" 30; then
-        kill -TERM "$brun" 2>/dev/null
-        wait "$brun"
-        record_fail "$case" "$tool" "$rep" "printed no probe line within 30 s: $(head -c 200 "$err")"
-        return 0
-    fi
     "$BIN/stamp_writer" --file "$f" --rate "$rate" --count "$count" --size "$LINE_SIZE" \
         --report "$dir/writer"
     wait "$brun"

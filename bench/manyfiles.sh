@@ -32,16 +32,9 @@ run_many() {
     fi
     local count
     count=$(awk -v s="$MANY_SECONDS" -v r="$RATE" 'BEGIN { print int(s * r) }')
-    run_measured_bg "$st" "$err" --timeout $((MANY_SECONDS + 180)) -- "${CMD[@]}" \
-        '|' "$BIN/latency_reader" --ready-file "$dir/ready" --count "$count" --idle-exit 10 \
-        --out "$lat"
+    follow_into_reader "$case" "$tool" "$rep" "$dir" "$last" $((MANY_SECONDS + 180)) 90 \
+        "$count" 10 || return 0
     local brun=$BG_PID
-    if ! wait_ready "$dir/ready" "$last" 90; then
-        kill -TERM "$brun" 2>/dev/null
-        wait "$brun"
-        record_fail "$case" "$tool" "$rep" "printed no probe line within 90 s: $(head -c 200 "$err")"
-        return 0
-    fi
     "$BIN/stamp_writer" --dir "$dir/files" --nfiles "$n" --rate "$RATE" --count "$count" \
         --size "$LINE_SIZE" --seed "$rep" --report "$dir/writer"
     wait "$brun"
