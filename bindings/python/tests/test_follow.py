@@ -108,20 +108,30 @@ class AsyncFollowTest(AsyncTestCase):
         lines = [line async for line in atail.open(p, start="begin", follow="none")]
         self.assertEqual(lines, [b"x", b"y"])
 
+
+def _run_counted(main):
+    """Runs main(loop, selector) to its end on a fresh loop whose selector
+    counts turns and registrations; returns its result."""
+    selector = _CountingSelector()
+    loop = asyncio.SelectorEventLoop(selector)
+    try:
+        return loop.run_until_complete(main(loop, selector))
+    finally:
+        loop.close()
+
+
 class IdleTest(TestCase):
     def test_idle_follower_does_not_wake_the_loop(self):
         # No polling timer: while nothing is written, the loop sleeps in its
         # selector. A select() counter shows it (a 0.1 s poller would wake
         # about 10 times in the second watched).
-        selector = _CountingSelector()
-        loop = asyncio.SelectorEventLoop(selector)
         p = self.path("app.log")
 
         async def follow():
             async with atail.open(p) as log:
                 return await anext(log)
 
-        async def main():
+        async def main(loop, selector):
             task = asyncio.ensure_future(follow())
             await asyncio.sleep(0.05)  # let it start waiting
             before = selector.calls
@@ -131,46 +141,35 @@ class IdleTest(TestCase):
             line = await asyncio.wait_for(task, DEADLINE)
             return idle_wakeups, line
 
-        try:
-            idle_wakeups, line = loop.run_until_complete(main())
-        finally:
-            loop.close()
+        idle_wakeups, line = _run_counted(main)
         self.assertEqual(line, b"wake up")
         self.assertLessEqual(idle_wakeups, 2)  # the sleep's own timer, at most
-
 
     def test_descriptor_stays_registered_from_one_line_to_the_next(self):
         # A line that arrives costs one callback and one task step: the
         # descriptor is registered once, not added and removed per wait.
-        selector = _CountingSelector()
-        loop = asyncio.SelectorEventLoop(selector)
         p = self.path("app.log")
 
-        async def main():
+        async def main(loop, selector):
+            registered_before = selector.registers
             async with atail.open(p) as log:
                 lines = []
                 for i in range(20):  # each appended while the follower waits
                     loop.call_later(0.005, append, p, b"line %d\n" % i)
                     lines.append(await next_line(log))
-                return lines
+                return lines, selector.registers - registered_before
 
-        try:
-            registered_before = selector.registers
-            lines = loop.run_until_complete(main())
-        finally:
-            loop.close()
+        lines, registrations = _run_counted(main)
         self.assertEqual(lines, [b"line %d" % i for i in range(20)])
-        self.assertEqual(selector.registers - registered_before, 1)
+        self.assertEqual(registrations, 1)
 
     def test_busy_task_does_not_spin_the_loop(self):
         # The descriptor is level-triggered: while the task that iterates
         # does something else and lines wait, the loop must not call back on
         # every turn. It stops watching, and watches again at the next wait.
-        selector = _CountingSelector()
-        loop = asyncio.SelectorEventLoop(selector)
         p = self.path("app.log")
 
-        async def main():
+        async def main(loop, selector):
             async with atail.open(p) as log:
                 append(p, b"first\n")
                 first = await next_line(log)
@@ -180,10 +179,7 @@ class IdleTest(TestCase):
                 turns = selector.calls - before
                 return first, await next_line(log), turns
 
-        try:
-            first, second, turns = loop.run_until_complete(main())
-        finally:
-            loop.close()
+        first, second, turns = _run_counted(main)
         self.assertEqual((first, second), (b"first", b"second"))
         self.assertLessEqual(turns, 4)  # spinning would be thousands
 
