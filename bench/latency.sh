@@ -7,7 +7,7 @@
 # arrival time after each read(): latency = arrival - stamp, per line.
 # Before measuring, probe lines are appended until one comes out, so every
 # follower is known to be watching. The three rates and the tools are
-# interleaved and repeated (BENCH_LAT_REPS); each run writes for
+# interleaved and repeated (BENCH_LATENCY_REPS); each run writes for
 # BENCH_LAT_SECONDS.
 #
 # With them runs a floor, fifo-cat: the same writer into a FIFO read by
@@ -45,9 +45,9 @@ for rate in $RATES; do
         [[ -n $why ]] && record_fail "$rate lines/s" "$t" 0 "$why"
     done
 done
-for ((rep = 1; rep <= LAT_REPS; rep++)); do
+for ((rep = 1; rep <= LATENCY_REPS; rep++)); do
     for rate in $RATES; do
-        log "latency at $rate lines/s, repetition $rep/$LAT_REPS"
+        log "latency at $rate lines/s, repetition $rep/$LATENCY_REPS"
         for t in $(order $LAT_TOOLS); do
             [[ -z $(tool_missing "$t") ]] || continue
             run_latency "$rate lines/s" "$t" "$rep" "$rate"

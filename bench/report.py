@@ -129,6 +129,7 @@ def load(workload):
     if not os.path.exists(path):
         return None
     data = collections.OrderedDict()  # case -> tool -> metric -> [values]
+    by_rep = collections.defaultdict(dict)  # (case, tool, metric) -> {rep: value}
     units = {}
     fails = collections.defaultdict(list)  # (case, tool) -> [reason]
     na = {}
@@ -152,10 +153,11 @@ def load(workload):
             except ValueError:
                 continue
             data[case][tool].setdefault(metric, []).append(v)
+            by_rep[(case, tool, metric)][rep] = v
             units[(case, metric)] = unit
             if note:
                 notes[(case, tool)].add(note)
-    return data, units, fails, na, notes
+    return data, units, fails, na, notes, by_rep
 
 
 def read_meta(name):
@@ -181,8 +183,10 @@ def tools_of(cases_tools):
 
 
 def summarize():
-    """Returns {workload: {case: {tool: {metric: median}}}} for targets and chart."""
-    out = {}
+    """Returns {workload: {case: {tool: {metric: median}}}} for targets and
+    chart, and {workload: {(case, tool, metric): {rep: value}}} for the
+    paired comparisons."""
+    out, reps = {}, {}
     for wl, *_ in WORKLOADS:
         got = load(wl)
         if not got:
@@ -190,7 +194,27 @@ def summarize():
         data = got[0]
         out[wl] = {c: {t: {m: med(v) for m, v in ms.items()} for t, ms in ts.items()}
                    for c, ts in data.items()}
-    return out
+        reps[wl] = got[5]
+    return out, reps
+
+
+def paired(reps, case, metric, tool, other):
+    """tool's value over other's in each repetition both ran (they ran
+    interleaved, so a ratio of one repetition shares its machine state)."""
+    a, b = reps.get((case, tool, metric), {}), reps.get((case, other, metric), {})
+    return [a[r] / b[r] for r in sorted(a) if r in b and b[r]]
+
+
+def paired_text(ratios, what):
+    """'p50 0.97x (0.88x–1.08x), lower in 3 of 5, within noise': the median
+    of the paired ratios, their range, and whether they fall on both sides
+    of 1 (then the order of the medians is the run's noise)."""
+    if not ratios:
+        return ""
+    lower = sum(1 for r in ratios if r < 1)
+    noise = ", within noise" if 0 < lower < len(ratios) else ""
+    return (f"{what} {fratio(med(ratios))} ({fratio(min(ratios))}–{fratio(max(ratios))}), "
+            f"lower in {lower} of {len(ratios)}{noise}")
 
 
 def table(wl, metrics, primary, data, units, fails, na, notes, out, ref="atail"):
@@ -254,8 +278,11 @@ def table(wl, metrics, primary, data, units, fails, na, notes, out, ref="atail")
             out.append(f"\n- {fn}")
 
 
-def targets(s, out):
-    """Issue 5's targets, checked against this run's medians."""
+def targets(s, reps, out):
+    """Issue 5's targets, checked against this run's medians. A latency
+    comparison also gives the ratios paired by repetition: when they fall
+    on both sides of 1, the medians' order is the run's noise, not a
+    difference between the tools."""
     rows = []
 
     def get(wl, case, tool, metric):
@@ -298,9 +325,12 @@ def targets(s, out):
         if a50 is None or g50 is None:
             add(f"latency {case}: p50, p99 <= GNU tail", None, "atail or GNU tail did not run")
             continue
+        lr = reps.get("latency", {})
+        ptext = "; ".join(t for t in (
+            paired_text(paired(lr, case, m, "atail", "gnu-tail"), m) for m in ("p50", "p99")) if t)
         add(f"latency {case}: p50, p99 <= GNU tail", a50 <= g50 and a99 <= g99,
             f"atail p50 {fnum(a50)} us, p99 {fnum(a99)} us; GNU tail p50 {fnum(g50)} us, "
-            f"p99 {fnum(g99)} us")
+            f"p99 {fnum(g99)} us" + (f"; atail ÷ GNU tail by repetition: {ptext}" if ptext else ""))
         if case.startswith("100000"):
             f99 = get("latency", case, "fifo-cat", "p99")
             floor = "" if f99 is None else (
@@ -463,7 +493,7 @@ def python_section(out):
     got = load("python")
     if not got:
         return
-    data, units, fails, na, notes = got
+    data, units, fails, na, notes, _ = got
     meta = read_meta("python.meta")
     out.append("\n## 6. Python binding vs the exercise (issue 7)\n")
     out.append(PY_DESCRIPTION)
@@ -583,8 +613,8 @@ def main():
     if loads:
         out.append("- load average (1, 5, 15 min) at start → end of each workload: "
                    + "; ".join(loads))
-    s = summarize()
-    targets(s, out)
+    s, reps = summarize()
+    targets(s, reps, out)
     for wl, title, metrics, primary in WORKLOADS:
         got = load(wl)
         out.append(f"\n## {title}\n")
@@ -592,7 +622,7 @@ def main():
             out.append("Not run.")
             continue
         out.append(DESCRIPTIONS.get(wl, ""))
-        table(wl, metrics, primary, *got, out)
+        table(wl, metrics, primary, *got[:5], out)
     python_section(out)
     if read_meta("kill9.meta") and os.path.exists(os.path.join(RESULTS, "kill9.md")):
         out.append("\n## kill -9 restarts (issue 4)\n")

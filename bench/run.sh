@@ -35,7 +35,7 @@ rm -rf "$RAW"
 mkdir -p "$RAW"
 {
     machine_header
-    echo "settings=quick=$QUICK size=${SIZE_MB}MiB reps=$REPS follow_reps=$LAT_REPS" \
+    echo "settings=quick=$QUICK size=${SIZE_MB}MiB reps=$REPS follow_reps=$LAT_REPS latency_reps=$LATENCY_REPS" \
         "lat_s=$LAT_SECONDS sustain_s=$SUSTAIN_SECONDS idle_s=$IDLE_SECONDS" \
         "many_s=$MANY_SECONDS many=\"$MANY_COUNTS\""
     echo "note=${BENCH_NOTE:-}"
