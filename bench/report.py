@@ -205,16 +205,17 @@ def paired(reps, case, metric, tool, other):
     return [a[r] / b[r] for r in sorted(a) if r in b and b[r]]
 
 
-def paired_text(ratios, what):
+def paired_text(ratios, what, better="lower"):
     """'p50 0.97x (0.88x–1.08x), lower in 3 of 5, within noise': the median
-    of the paired ratios, their range, and whether they fall on both sides
-    of 1 (then the order of the medians is the run's noise)."""
+    of the paired ratios, their range, in how many repetitions the tool was
+    better, and whether they fall on both sides of 1 (then the order of
+    the medians is the run's noise)."""
     if not ratios:
         return ""
-    lower = sum(1 for r in ratios if r < 1)
-    noise = ", within noise" if 0 < lower < len(ratios) else ""
+    won = sum(1 for r in ratios if (r < 1 if better == "lower" else r > 1))
+    noise = ", within noise" if min(ratios) < 1 < max(ratios) else ""
     return (f"{what} {fratio(med(ratios))} ({fratio(min(ratios))}–{fratio(max(ratios))}), "
-            f"lower in {lower} of {len(ratios)}{noise}")
+            f"{better} in {won} of {len(ratios)}{noise}")
 
 
 def table(wl, metrics, primary, data, units, fails, na, notes, out, ref="atail"):
@@ -299,9 +300,11 @@ def targets(s, reps, out):
             add(f"catch-up `{case}`: >= cat, > GNU tail", None, "atail did not run")
             continue
         ok = c is not None and g is not None and a >= c and a > g
+        ptext = paired_text(paired(reps.get("catchup", {}), case, "throughput", "atail", "cat"),
+                            "atail ÷ cat by repetition:", "higher")
         add(f"catch-up `{case}`: >= cat, > GNU tail", ok,
             f"atail {fnum(a)} MB/s, cat {fnum(c)}, GNU tail {fnum(g)} "
-            f"(÷ cat {fratio(a / c) if c else '-'})")
+            f"(÷ cat {fratio(a / c) if c else '-'})" + (f"; {ptext}" if ptext else ""))
     jcase = next((c for c in cu if c.startswith("JSON")), None)
     if jcase:
         j = get("catchup", jcase, "atail", "throughput")
