@@ -22,7 +22,6 @@
  * share the machine's state; per way it prints the median over rounds of
  * p50, p99 and the follower's CPU time per line (user + system, from
  * wait4()). Standalone: no libatail, nothing but the system calls. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -70,7 +69,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void die(const char *what)
+_Noreturn static void die(const char *what)
 {
     fprintf(stderr, "wake_depth: %s: %s\n", what, strerror(errno));
     exit(1);
