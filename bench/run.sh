@@ -4,7 +4,7 @@
 # catch-up, follow latency, sustained follow, idle cost and many files.
 # Writes bench/results/results.md and bench/results/chart.png.
 #
-#   bench/run.sh                      the full suite (about 30 min)
+#   bench/run.sh                      the full suite (about 50 min)
 #   BENCH_QUICK=1 bench/run.sh        a smoke run with small sizes (a few min)
 #   BENCH_WORKLOADS="latency idle" bench/run.sh
 #   BENCH_WORKLOADS=kill9 bench/run.sh   kill -9 restarts (bench/kill9_restarts.sh, ~3 min per seed;
