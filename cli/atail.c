@@ -198,7 +198,7 @@ int main(int argc, char **argv)
     sigprocmask(SIG_SETMASK, NULL, &mask);
     int sigfd = -1;
     if (o.state_path || o.spawn) {
-        sigfd = signals_catch(&mask);
+        sigfd = signals_catch(&mask, o.spawn != NULL);
         if (sigfd < 0) {
             msg(errno, "cannot catch signals");
             status = 1;

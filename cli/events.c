@@ -56,7 +56,8 @@ static void save_failed(struct run *r, int err)
 }
 
 /* Output was written: what was delivered is processed. Then a pending
- * signal ends the run (a long catch-up may never wait for events). */
+ * terminating signal ends the run (a long catch-up may never wait for
+ * events). */
 static int written(struct run *r)
 {
     if (r->o->state_path) {
@@ -64,8 +65,20 @@ static int written(struct run *r)
         if (e < 0)
             save_failed(r, e);
     }
-    if (r->sigfd >= 0 && (r->signo = signals_take(r->sigfd)) != 0)
-        return STOP_SIGNAL;
+    return events_signals(r);
+}
+
+int events_signals(struct run *r)
+{
+    if (r->sigfd < 0)
+        return 0;
+    for (int s; (s = signals_take(r->sigfd)) != 0;) {
+        if (s != SIGCHLD) {
+            r->signo = s;
+            return STOP_SIGNAL;
+        }
+        child_reap_orphans(&r->child);
+    }
     return 0;
 }
 

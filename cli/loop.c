@@ -5,13 +5,13 @@
  *   standard output     a pipe whose reader left polls POLLERR: atail ends
  *                       at once even when no data comes (as GNU tail does)
  *   the signalfd        SIGINT, SIGTERM, SIGHUP with --state or --spawn
+ *                       (and SIGCHLD with --spawn: orphans are reaped)
  *
  * and end when the library says nothing will ever come (every file ended,
  * or the --pid / --spawn process died and what it wrote is out). */
 #include "json_out.h"
 #include "output.h"
 #include "run.h"
-#include "signals.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -58,8 +58,11 @@ static int wait_events(struct run *r)
         msg(errno, "error waiting for events");
         return STOP_FAILED;
     }
-    if (sig && pf[sig].revents && (r->signo = signals_take(r->sigfd)) != 0)
-        return STOP_SIGNAL;
+    if (sig && pf[sig].revents) {
+        int s = events_signals(r);
+        if (s)
+            return s;
+    }
     if (out && pf[out].revents)
         return STOP_PIPE;
     if (r->json)

@@ -70,7 +70,7 @@ struct run {
     struct json_out *json; /* --output=json, else NULL */
     int line_id;           /* library id of the last LINE event, or -1 */
     size_t line_k;         /* its entry */
-    int sigfd;             /* signalfd of SIGINT/SIGTERM/SIGHUP, or -1 */
+    int sigfd;             /* signalfd of SIGINT/SIGTERM/SIGHUP (+SIGCHLD: --spawn), or -1 */
     int signo;             /* the signal that ends the run */
     struct child child;    /* --spawn */
     int save_error_said;   /* last state save error reported */
@@ -101,6 +101,11 @@ int events_skip_failed(struct run *r);
 /* events.c: output is written: records it as processed (atail_commit).
  * Returns 0 or a STOP_* code. */
 int events_commit(struct run *r);
+
+/* events.c: takes the pending signals: SIGCHLD reaps what the --spawn
+ * command left to atail; a terminating signal sets r->signo and returns
+ * STOP_SIGNAL. Returns 0 when none ends the run. */
+int events_signals(struct run *r);
 
 /* loop.c: the event loop, until something ends it. */
 int loop_run(struct run *r);

@@ -8,10 +8,12 @@
 
 static const int caught[] = {SIGINT, SIGTERM, SIGHUP};
 
-int signals_catch(sigset_t *old)
+int signals_catch(sigset_t *old, bool children)
 {
     sigset_t set;
     sigemptyset(&set);
+    if (children)
+        sigaddset(&set, SIGCHLD);
     for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++) {
         struct sigaction sa;
         if (sigaction(caught[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)

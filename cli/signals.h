@@ -6,11 +6,14 @@
 #define ATAIL_CLI_SIGNALS_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 /* Blocks the terminating signals that are not ignored (nohup's SIGHUP
- * stays ignored) and returns a non-blocking signalfd for them, or -1 with
- * errno set. *old receives the signal mask from before. */
-int signals_catch(sigset_t *old);
+ * stays ignored), and SIGCHLD when `children` (--spawn: what the command
+ * leaves to atail is reaped as it ends), and returns a non-blocking
+ * signalfd for them, or -1 with errno set. *old receives the signal mask
+ * from before. */
+int signals_catch(sigset_t *old, bool children);
 
 /* Takes one pending signal from the signalfd, without waiting: its number,
  * or 0 when none is pending. */

@@ -92,6 +92,18 @@ static bool wait_group(struct child *c, int timeout_ms)
     }
 }
 
+void child_reap_orphans(const struct child *c)
+{
+    for (;;) {
+        siginfo_t si = {0};
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
+            si.si_pid == c->pid)
+            return; /* none ended, or the command: it is child_stop()'s */
+        if (waitpid(si.si_pid, NULL, WNOHANG) <= 0)
+            return;
+    }
+}
+
 void child_stop(struct child *c)
 {
     if (c->pid <= 0 || wait_group(c, 0))

@@ -27,6 +27,11 @@ int child_spawn(struct child *c, const char *command, const sigset_t *mask,
  * nothing once the group is gone. */
 void child_stop(struct child *c);
 
+/* Reaps the processes that the command left to atail (atail is a child
+ * subreaper: a daemon's double fork, a shell's background job) and that
+ * have ended, so that none stays a zombie while atail runs. Never the
+ * command itself: once it has ended, the rest waits for child_stop(). */
+void child_reap_orphans(const struct child *c);
 /* Says on standard error that the command failed, if it ended on its own
  * and did. Returns true then. */
 bool child_report(const struct child *c);

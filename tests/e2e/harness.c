@@ -649,3 +649,32 @@ long long proc_cpu_ticks(pid_t pid)
         return -1;
     return (long long)(utime + stime);
 }
+
+int proc_children(pid_t pid, int *zombies)
+{
+    DIR *d = opendir("/proc");
+    cr_assert_not_null(d);
+    int n = 0;
+    *zombies = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], line[1024];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue; /* gone meanwhile */
+        char *ok = fgets(line, sizeof line, f);
+        fclose(f);
+        /* After the command name (up to the last ')'): state, ppid. */
+        char *s = ok ? strrchr(line, ')') : NULL;
+        char state;
+        int ppid;
+        if (s && sscanf(s + 2, "%c %d", &state, &ppid) == 2 && ppid == (int)pid) {
+            n++;
+            *zombies += state == 'Z';
+        }
+    }
+    closedir(d);
+    return n;
+}

@@ -161,4 +161,8 @@ long long proc_read_total(pid_t pid);
 /* CPU time pid has used, user + system, in clock ticks, or -1. */
 long long proc_cpu_ticks(pid_t pid);
 
+/* Number of processes whose parent is pid (from /proc/PID/stat), and of
+ * those, in *zombies, how many have ended and wait to be reaped. */
+int proc_children(pid_t pid, int *zombies);
+
 #endif

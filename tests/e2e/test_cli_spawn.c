@@ -113,6 +113,30 @@ Test(cli_spawn, grandchild_ignoring_sigterm_is_killed_and_reaped)
                  n > 0 ? (int)pids[0] : 0);
 }
 
+/* What the command leaves behind (here background jobs of a shell that
+ * exited: orphans, which come to atail, a child subreaper) is reaped as
+ * it ends, while atail goes on following: no zombie piles up. */
+Test(cli_spawn, orphans_are_reaped_while_following)
+{
+    write_str(scratch_path("o.log"), "");
+    struct proc *p = start_in_scratch((const char *[]){
+        atail(), "-F", "--spawn",
+        "sh -c 'sleep 0.2 & sleep 0.2 & sleep 0.2 &'; echo armed >> o.log; exec sleep 60", "o.log",
+        NULL});
+    expect_output(p, "armed\n", "the shell left three sleeps behind");
+    int n, zombies;
+    long long deadline = now_ms() + WAIT_MS;
+    while (((n = proc_children(p->pid, &zombies)) != 1 || zombies) && now_ms() < deadline) {
+        struct proc dummy = {.out_fd = -1, .err_fd = -1};
+        proc_wait_output(&dummy, "x", 20);
+    }
+    cr_expect_eq(zombies, 0, "%d zombie(s) of atail: the orphans were not reaped", zombies);
+    cr_expect_eq(n, 1, "atail has %d children: want only the command", n);
+    cr_expect(proc_running(p), "atail still follows");
+    stop_by(p, SIGTERM);
+    proc_free(p);
+}
+
 Test(cli_spawn, stopped_command_is_continued_and_stopped)
 {
     stopped_by(SIGTERM, "kill -STOP $$; sleep 60");
