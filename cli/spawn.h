@@ -32,6 +32,7 @@ void child_stop(struct child *c);
  * have ended, so that none stays a zombie while atail runs. Never the
  * command itself: once it has ended, the rest waits for child_stop(). */
 void child_reap_orphans(const struct child *c);
+
 /* Says on standard error that the command failed, if it ended on its own
  * and did. Returns true then. */
 bool child_report(const struct child *c);
