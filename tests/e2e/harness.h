@@ -124,6 +124,9 @@ int harness_slowdown(void);
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);
 
+/* Sleeps ms milliseconds (polling loops in the tests). */
+void sleep_ms(int ms);
+
 /* Processes whose current directory is the scratch directory (children a
  * program started there and should have reaped): fills up to max pids and
  * returns how many there are. */
