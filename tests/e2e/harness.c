@@ -637,22 +637,29 @@ int proc_fd_count_of(pid_t pid, const char *target)
     return count_fds(pid, target);
 }
 
-long long proc_cpu_ticks(pid_t pid)
+/* The fields of /proc/PID/stat after the command name (which ends at the
+ * last ')'), starting with the state (field 3), read into line; NULL when
+ * the process is gone. */
+static const char *stat_fields(long pid, char *line, size_t cap)
 {
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "re");
     if (!f)
-        return -1;
-    char *ok = fgets(line, sizeof line, f);
+        return NULL;
+    char *ok = fgets(line, (int)cap, f);
     fclose(f);
-    /* Fields after the command name, which ends at the last ')': state is
-     * field 3, utime 14, stime 15. */
     char *s = ok ? strrchr(line, ')') : NULL;
-    if (!s)
-        return -1;
-    unsigned long long utime = 0, stime = 0;
-    if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+    return s && s[1] == ' ' ? s + 2 : NULL;
+}
+
+long long proc_cpu_ticks(pid_t pid)
+{
+    char line[1024];
+    const char *s = stat_fields(pid, line, sizeof line);
+    unsigned long long utime = 0, stime = 0; /* fields 14 and 15 */
+    if (!s ||
+        sscanf(s, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
         return -1;
     return (long long)(utime + stime);
 }
@@ -666,18 +673,10 @@ int proc_children(pid_t pid, int *zombies)
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        char path[300], line[1024];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "re");
-        if (!f)
-            continue; /* gone meanwhile */
-        char *ok = fgets(line, sizeof line, f);
-        fclose(f);
-        /* After the command name (up to the last ')'): state, ppid. */
-        char *s = ok ? strrchr(line, ')') : NULL;
-        char state;
+        char line[1024], state;
         int ppid;
-        if (s && sscanf(s + 2, "%c %d", &state, &ppid) == 2 && ppid == (int)pid) {
+        const char *s = stat_fields(atol(e->d_name), line, sizeof line); /* NULL: gone */
+        if (s && sscanf(s, "%c %d", &state, &ppid) == 2 && ppid == (int)pid) {
             n++;
             *zombies += state == 'Z';
         }
