@@ -2,14 +2,16 @@
 # build/async_tail; `make demo` runs the exercise; `make check` installs what
 # the tests need (Debian packages), builds and runs every test, including an
 # ASan+UBSan build of the whole suite, end-to-end tests under valgrind, a
-# short run of every fuzz target, and the linters.
+# short run of every fuzz target, the Debian packages and pip builds
+# (scripts/deb-test.sh), and the linters. `make deb` builds the Debian
+# packages into build-deb/.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 CMAKE ?= cmake
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all demo demo-py check check-fast check-asan test-deps install clean format lint bench fuzz
+.PHONY: all demo demo-py check check-fast check-asan test-deps install clean format lint bench fuzz deb
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -36,12 +38,16 @@ check: test-deps
 	$(MAKE) check-asan
 	scripts/valgrind.sh $(BUILD)
 	scripts/fuzz.sh 15
+	scripts/deb-test.sh
 	scripts/lint.sh
 
 check-asan:
 	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATAIL_SANITIZE=ON
 	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+deb:
+	scripts/deb-build.sh build-deb
 
 fuzz: all
 	scripts/fuzz.sh 300
@@ -63,4 +69,4 @@ lint:
 	scripts/lint.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-lint
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-lint build-deb
