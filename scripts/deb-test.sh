@@ -4,7 +4,9 @@
 # into a throwaway root (dpkg -x: nothing is installed on this machine), and
 # runs from that root alone: atail --version and a line, a C program built
 # with `pkg-config --cflags --libs libatail` (shared and static), the Python
-# binding, `systemd-analyze verify` and `security` on the service; then
+# binding, `systemd-analyze verify` and `security` on the service, the
+# service's command line with the example conf (under strace: its system
+# calls must pass the unit's filter; SIGTERM must save the state); then
 # scripts/pip-test.sh with that root as the installed libatail. `make
 # check` runs it; any failure exits non-zero.
 set -eu
@@ -101,12 +103,21 @@ args=$(sed -n 's/^ATAIL_ARGS="\(.*\)"$/\1/p' "$conf" | sed "s|/var/log/app|$t/ap
 [ -n "$args" ] || fail "no ATAIL_ARGS in example.conf"
 # Split at spaces, no glob expansion: as systemd expands $ATAIL_ARGS. The
 # pattern matches nothing yet, as at a boot before the application logs.
+# Run under strace: every system call it makes must pass the unit's
+# SystemCallFilter= (checked below).
 mkdir "$t/app" "$t/state"
 set -f
 # shellcheck disable=SC2086
-"$bin/atail" -F -n 0 --state="$t/state/x.state" $args >"$t/service.out" 2>"$t/service.err" &
-pid=$!
+strace -f -qq -c -o "$t/strace.txt" \
+    "$bin/atail" -F -n 0 --state="$t/state/x.state" $args >"$t/service.out" 2>"$t/service.err" &
+tracer=$!
 set +f
+i=0
+until pid=$(pgrep -P "$tracer"); do
+    i=$((i + 1))
+    [ "$i" -le 200 ] || fail "atail did not start under strace"
+    sleep 0.05
+done
 # Lines appended until one is seen: atail may still be starting up (and
 # -n 0 skips what a new file held when it was found).
 i=0
@@ -116,11 +127,38 @@ until grep -q '"line":"hello' "$t/service.out"; do
     echo "hello $i" >>"$t/app/a.log"
     sleep 0.05
 done
+mv "$t/app/a.log" "$t/app/a.log.1"
+echo rotated >"$t/app/a.log"
+i=0
+until grep -q '"line":"rotated' "$t/service.out"; do
+    i=$((i + 1))
+    [ "$i" -le 200 ] || { kill "$pid"; fail "no line after a rotation"; }
+    sleep 0.05
+done
 kill -TERM "$pid"
 status=0
-wait "$pid" || status=$?
+wait "$tracer" || status=$?
 [ "$status" -eq 143 ] || fail "atail ended by status $status on SIGTERM, not by the signal"
 grep -q "a.log" "$t/state/x.state" || fail "no state saved on SIGTERM"
+
+syscalls() { # syscalls GROUP|CALL...: systemd's filter groups expanded
+    for g; do
+        case $g in
+        @*) systemd-analyze syscall-filter "$g" | sed '1d; s/#.*//; s/^ *//; /^$/d' |
+            while read -r c; do syscalls "$c"; done ;;
+        *) echo "$g" ;;
+        esac
+    done
+}
+# shellcheck disable=SC2046 # the unit's lists are words
+syscalls $(sed -n 's/^SystemCallFilter=\([^~].*\)/\1/p' "$unit") | sort -u >"$t/allowed"
+# shellcheck disable=SC2046
+syscalls $(sed -n 's/^SystemCallFilter=~\(.*\)/\1/p' "$unit") | sort -u >"$t/denied"
+awk 'NR > 2 && $NF != "total" && $NF !~ /^-/ {print $NF}' "$t/strace.txt" | sort -u >"$t/used"
+[ "$(wc -l <"$t/used")" -gt 20 ] || { cat "$t/strace.txt" >&2; fail "strace counted nothing"; }
+[ "$(wc -l <"$t/allowed")" -gt 100 ] || fail "SystemCallFilter= not read from the unit"
+bad=$( (comm -23 "$t/used" "$t/allowed"; comm -12 "$t/used" "$t/denied") | tr '\n' ' ')
+[ -z "$bad" ] || fail "system calls the unit's SystemCallFilter= refuses: $bad"
 
 "$top/scripts/pip-test.sh" "$root"
 step "ok"
