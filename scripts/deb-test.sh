@@ -12,13 +12,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build-deb
-t=$(mktemp -d "${TMPDIR:-/tmp}/atail-debtest.XXXXXX")
-trap 'rm -rf "$t"' EXIT
-fail() {
-    echo "deb-test: FAIL: $*" >&2
-    exit 1
-}
-step() { echo "deb-test: $*"; }
+name="deb-test"
+. "$top/scripts/test-lib.sh"
 
 step "building the packages"
 "$top/scripts/deb-build.sh" "$out" >/dev/null
@@ -70,13 +65,9 @@ unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
 
 step "python3-atail"
 site=$root/usr/lib/python3/dist-packages
-env PYTHONPATH="$site" PYTHONNOUSERSITE=1 /usr/bin/python3 -c '
-import sys, atail
-assert atail.__file__.startswith(sys.argv[1]), atail.__file__
-with atail.open(sys.argv[2], start="begin", follow="none") as f:
-    lines = list(f)
-assert lines == [b"one", b"two"], lines
-' "$site" "$t/in.log" || fail "python3 -c 'import atail' from the package"
+env PYTHONPATH="$site" PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
+    "$top/tests/packaging/import_check.py" "$site" "$t/in.log" >/dev/null ||
+    fail "import atail from the package"
 
 step "systemd unit"
 unit=$root/lib/systemd/system/atail@.service
@@ -97,6 +88,7 @@ grep 'Overall exposure' "$t/security.txt"
 
 step "the service's command line with the example conf"
 conf=$root/usr/share/doc/atail/examples/example.conf
+# shellcheck disable=SC2016 # $ATAIL_ARGS is the unit's text
 grep -q '^ExecStart=/usr/bin/atail -F -n 0 --state=%S/atail/%i.state $ATAIL_ARGS$' "$unit" ||
     fail "ExecStart is not the one run below"
 args=$(sed -n 's/^ATAIL_ARGS="\(.*\)"$/\1/p' "$conf" | sed "s|/var/log/app|$t/app|g")
@@ -118,12 +110,17 @@ until pid=$(pgrep -P "$tracer"); do
     [ "$i" -le 200 ] || fail "atail did not start under strace"
     sleep 0.05
 done
+service_failed() {
+    kill "$pid" 2>/dev/null || true
+    cat "$t/service.err" >&2
+    fail "$@"
+}
 # Lines appended until one is seen: atail may still be starting up (and
 # -n 0 skips what a new file held when it was found).
 i=0
 until grep -q '"line":"hello' "$t/service.out"; do
     i=$((i + 1))
-    [ "$i" -le 200 ] || { kill "$pid"; cat "$t/service.err" >&2; fail "no line from the service"; }
+    [ "$i" -le 200 ] || service_failed "no line from the service"
     echo "hello $i" >>"$t/app/a.log"
     sleep 0.05
 done
@@ -132,13 +129,16 @@ echo rotated >"$t/app/a.log"
 i=0
 until grep -q '"line":"rotated' "$t/service.out"; do
     i=$((i + 1))
-    [ "$i" -le 200 ] || { kill "$pid"; fail "no line after a rotation"; }
+    [ "$i" -le 200 ] || service_failed "no line after a rotation"
     sleep 0.05
 done
-kill -TERM "$pid"
 status=0
+if ! kill -TERM "$pid" 2>/dev/null; then
+    wait "$tracer" || status=$?
+    service_failed "atail (pid $pid) ended by status $status before SIGTERM"
+fi
 wait "$tracer" || status=$?
-[ "$status" -eq 143 ] || fail "atail ended by status $status on SIGTERM, not by the signal"
+[ "$status" -eq 143 ] || service_failed "atail ended by status $status on SIGTERM, not by the signal"
 grep -q "a.log" "$t/state/x.state" || fail "no state saved on SIGTERM"
 
 syscalls() { # syscalls GROUP|CALL...: systemd's filter groups expanded

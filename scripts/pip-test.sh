@@ -11,13 +11,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-}
-t=$(mktemp -d "${TMPDIR:-/tmp}/atail-piptest.XXXXXX")
-trap 'rm -rf "$t"' EXIT
-fail() {
-    echo "pip-test: FAIL: $*" >&2
-    exit 1
-}
-step() { echo "pip-test: $*"; }
+name="pip-test"
+. "$top/scripts/test-lib.sh"
 "$top/scripts/copy-tree.sh" "$t/src"
 printf 'one\ntwo\n' >"$t/in.log"
 pip_opts="--no-build-isolation --no-index --disable-pip-version-check --quiet"
@@ -28,13 +23,8 @@ venv() { # venv DIR: a venv that sees Debian's setuptools and wheel
 try() { # try VENV [ENV...]: the installed binding imports and reads a file
     v=$1
     shift
-    env "$@" PYTHONNOUSERSITE=1 "$v/bin/python" -c '
-import sys, atail
-assert atail.__file__.startswith(sys.argv[1]), atail.__file__
-with atail.open(sys.argv[2], start="begin", follow="none") as f:
-    assert list(f) == [b"one", b"two"]
-print(atail._atail.__file__)
-' "$v" "$t/in.log"
+    env "$@" PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 "$v/bin/python" \
+        "$top/tests/packaging/import_check.py" "$v" "$t/in.log"
 }
 needs_libatail() { ldd "$1" | grep -q 'libatail\.so'; }
 
