@@ -104,8 +104,10 @@ strace -f -qq -c -o "$t/strace.txt" \
     "$bin/atail" -F -n 0 --state="$t/state/x.state" $args >"$t/service.out" 2>"$t/service.err" &
 tracer=$!
 set +f
+# atail is strace's child named atail (strace forks short-lived children
+# of its own at start to probe ptrace).
 i=0
-until pid=$(pgrep -P "$tracer"); do
+until pid=$(pgrep -x atail -P "$tracer"); do
     i=$((i + 1))
     [ "$i" -le 200 ] || fail "atail did not start under strace"
     sleep 0.05
@@ -132,11 +134,14 @@ until grep -q '"line":"rotated' "$t/service.out"; do
     [ "$i" -le 200 ] || service_failed "no line after a rotation"
     sleep 0.05
 done
+kill -TERM "$pid" 2>/dev/null || true
+i=0
+while kill -0 "$pid" 2>/dev/null; do # 10 s to end, or it is killed
+    i=$((i + 1))
+    [ "$i" -le 200 ] || { kill -KILL "$pid"; break; }
+    sleep 0.05
+done
 status=0
-if ! kill -TERM "$pid" 2>/dev/null; then
-    wait "$tracer" || status=$?
-    service_failed "atail (pid $pid) ended by status $status before SIGTERM"
-fi
 wait "$tracer" || status=$?
 [ "$status" -eq 143 ] || service_failed "atail ended by status $status on SIGTERM, not by the signal"
 grep -q "a.log" "$t/state/x.state" || fail "no state saved on SIGTERM"
