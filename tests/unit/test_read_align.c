@@ -183,6 +183,23 @@ static void take_until(atail *t, struct got *g, size_t want)
     cr_assert_eq(g->len, want, "%zu of %zu bytes", g->len, want);
 }
 
+/* Writes the text to fd in chunks of 1 to 20,000 bytes (less when a pipe
+ * is full), taking what comes after each. */
+static void write_chunks(atail *t, struct got *g, int fd, uint64_t seed)
+{
+    for (size_t done = 0; done < TEXT_LEN;) {
+        size_t n = 1 + rnd(&seed) % 20000;
+        if (n > TEXT_LEN - done)
+            n = TEXT_LEN - done;
+        ssize_t w = write(fd, g->text + done, n);
+        cr_assert(w > 0 || errno == EAGAIN);
+        if (w > 0)
+            done += (size_t)w;
+        cr_assert_geq(atail_wait(t, 1000), 0);
+        cr_assert_eq(take(t, g), -EAGAIN);
+    }
+}
+
 /* Appends the text to a followed file in chunks of 1 to 20,000 bytes,
  * taking what comes after each: reads start anywhere, after partial lines
  * of any length, through the follow path's signature check. */
@@ -199,15 +216,7 @@ static void follow_chunks(unsigned flags, size_t read_size, uint64_t seed)
     struct got g = {.text = text};
     int fd = open(path("g"), O_WRONLY | O_APPEND);
     cr_assert_geq(fd, 0);
-    for (size_t done = 0; done < TEXT_LEN;) {
-        size_t n = 1 + rnd(&seed) % 20000;
-        if (n > TEXT_LEN - done)
-            n = TEXT_LEN - done;
-        cr_assert_eq(write(fd, text + done, n), (ssize_t)n);
-        done += n;
-        cr_assert_geq(atail_wait(t, 1000), 0);
-        cr_assert_eq(take(t, &g), -EAGAIN);
-    }
+    write_chunks(t, &g, fd, seed);
     close(fd);
     take_until(t, &g, TEXT_LEN);
     atail_close(t);
@@ -235,17 +244,7 @@ static void pipe_chunks(unsigned flags, size_t read_size, uint64_t seed)
     cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
     close(p[0]);
     struct got g = {.text = text};
-    for (size_t done = 0; done < TEXT_LEN;) {
-        size_t n = 1 + rnd(&seed) % 20000;
-        if (n > TEXT_LEN - done)
-            n = TEXT_LEN - done;
-        ssize_t w = write(p[1], text + done, n);
-        cr_assert(w > 0 || errno == EAGAIN);
-        if (w > 0)
-            done += (size_t)w;
-        cr_assert_geq(atail_wait(t, 1000), 0);
-        cr_assert_eq(take(t, &g), -EAGAIN);
-    }
+    write_chunks(t, &g, p[1], seed);
     close(p[1]); /* the end: the last partial line comes */
     take_until(t, &g, TEXT_LEN);
     atail_close(t);
