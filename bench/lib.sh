@@ -144,7 +144,9 @@ tool_missing() {
 }
 
 # atail_has OPTION: whether atail's --help mentions OPTION.
-atail_has() { [[ -x $ATAIL ]] && "$ATAIL" --help 2>/dev/null | grep -q -- "$1"; }
+# (grep reads the whole help: with -q it could stop first, atail then dies of
+# SIGPIPE, and under pipefail a run was silently skipped.)
+atail_has() { [[ -x $ATAIL ]] && "$ATAIL" --help 2>/dev/null | grep -- "$1" >/dev/null; }
 
 # rsyslog_config DIR PATTERN [INPUT_PARAMS]: a private rsyslogd setup in DIR
 # reading the files PATTERN matches (a path or a glob) from their start,
