@@ -87,8 +87,8 @@ static void check_event(struct got *g, const struct atail_event *ev)
         return;
     g->events++;
     cr_assert_eq(((uintptr_t)ev->data - ev->offset) % FILE_PAGE, 0,
-                 "event at offset %lu: bytes at page offset %lu",
-                 (unsigned long)ev->offset, (unsigned long)((uintptr_t)ev->data % FILE_PAGE));
+                 "event at offset %lu: bytes at page offset %lu", (unsigned long)ev->offset,
+                 (unsigned long)((uintptr_t)ev->data % FILE_PAGE));
     cr_assert_eq(ev->offset, g->base + g->len);
     cr_assert_eq(memcmp(ev->data, g->text + g->len, ev->len), 0, "bytes at %lu differ",
                  (unsigned long)ev->offset);
@@ -144,8 +144,8 @@ static void catch_up(const char *text, uint64_t from)
             cr_assert_geq(atail_follow(t, path("f"), &fo), 0);
             struct got g = {.text = text + from, .base = from};
             cr_assert_eq(take(t, &g), 0);
-            cr_assert_eq(g.len, TEXT_LEN - from, "read size %zu mode %d: %zu of %zu",
-                         read_sizes[i], mode, g.len, TEXT_LEN - (size_t)from);
+            cr_assert_eq(g.len, TEXT_LEN - from, "read size %zu mode %d: %zu of %zu", read_sizes[i],
+                         mode, g.len, TEXT_LEN - (size_t)from);
             atail_close(t);
         }
     }
