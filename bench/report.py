@@ -631,7 +631,8 @@ def main():
     if ran_on(machine):
         title += f": {ran_on(machine)}"
     out = [title, ""]
-    out.append("Produced by `make bench` (bench/run.sh); raw records in bench/results/raw/. "
+    raw = os.path.relpath(RAW, os.path.dirname(HERE))
+    out.append(f"Produced by `make bench` (bench/run.sh); raw records in {raw}/ (not kept in git). "
                "Medians over the repetitions, range = min–max, ratios are of medians. "
                "Tools run interleaved in random order within each repetition.")
     out.append("")
