@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,22 +201,33 @@ static void write_chunks(atail *t, struct got *g, int fd, uint64_t seed)
     }
 }
 
-/* Appends the text to a followed file in chunks of 1 to 20,000 bytes,
- * taking what comes after each: reads start anywhere, after partial lines
- * of any length, through the follow path's signature check. */
-static void follow_chunks(unsigned flags, size_t read_size, uint64_t seed)
+/* Writes the text in chunks of 1 to 20,000 bytes, taking what comes after
+ * each, to a followed file (reads start anywhere, after partial lines of
+ * any length, through the follow path's signature check) or, through_pipe,
+ * to a pipe (a stream's reads take what each write put). */
+static void chunked(bool through_pipe, unsigned flags, size_t read_size, uint64_t seed)
 {
     char *text = make_text(TEXT_LEN, seed);
-    text[TEXT_LEN - 1] = '\n'; /* the last line complete: every byte comes */
-    put("g", "", O_TRUNC);
     atail *t = open_handle(flags, read_size, 300);
     struct atail_follow_options fo;
     atail_follow_options_init(&fo);
-    fo.start = ATAIL_START_BEGIN;
-    cr_assert_geq(atail_follow(t, path("g"), &fo), 0);
+    int fd;
+    if (through_pipe) {
+        int p[2];
+        cr_assert_eq(pipe(p), 0);
+        cr_assert_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+        cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
+        close(p[0]);
+        fd = p[1]; /* closed at the end: the last partial line comes */
+    } else {
+        text[TEXT_LEN - 1] = '\n'; /* the last line complete: every byte comes */
+        put("g", "", O_TRUNC);
+        fo.start = ATAIL_START_BEGIN;
+        cr_assert_geq(atail_follow(t, path("g"), &fo), 0);
+        fd = open(path("g"), O_WRONLY | O_APPEND);
+        cr_assert_geq(fd, 0);
+    }
     struct got g = {.text = text};
-    int fd = open(path("g"), O_WRONLY | O_APPEND);
-    cr_assert_geq(fd, 0);
     write_chunks(t, &g, fd, seed);
     close(fd);
     take_until(t, &g, TEXT_LEN);
@@ -225,36 +237,16 @@ static void follow_chunks(unsigned flags, size_t read_size, uint64_t seed)
 
 Test(read_align, follow_reads_land_in_step_whatever_the_chunking)
 {
-    follow_chunks(0, 0, 2);
-    follow_chunks(0, 4097, 3);
-    follow_chunks(ATAIL_OPEN_SPANS, 0, 4);
-    follow_chunks(ATAIL_OPEN_SPANS, 100, 5);
-}
-
-/* The same through a pipe: a stream's reads take what each write put. */
-static void pipe_chunks(unsigned flags, size_t read_size, uint64_t seed)
-{
-    char *text = make_text(TEXT_LEN, seed);
-    atail *t = open_handle(flags, read_size, 300);
-    int p[2];
-    cr_assert_eq(pipe(p), 0);
-    cr_assert_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
-    struct atail_follow_options fo;
-    atail_follow_options_init(&fo);
-    cr_assert_eq(atail_follow_fd(t, p[0], "pipe", &fo), 0);
-    close(p[0]);
-    struct got g = {.text = text};
-    write_chunks(t, &g, p[1], seed);
-    close(p[1]); /* the end: the last partial line comes */
-    take_until(t, &g, TEXT_LEN);
-    atail_close(t);
-    free(text);
+    chunked(false, 0, 0, 2);
+    chunked(false, 0, 4097, 3);
+    chunked(false, ATAIL_OPEN_SPANS, 0, 4);
+    chunked(false, ATAIL_OPEN_SPANS, 100, 5);
 }
 
 Test(read_align, stream_reads_land_in_step_whatever_the_chunking)
 {
-    pipe_chunks(0, 0, 6);
-    pipe_chunks(0, 4097, 7);
-    pipe_chunks(ATAIL_OPEN_SPANS, 0, 8);
-    pipe_chunks(ATAIL_OPEN_SPANS, 64, 9);
+    chunked(true, 0, 0, 6);
+    chunked(true, 0, 4097, 7);
+    chunked(true, ATAIL_OPEN_SPANS, 0, 8);
+    chunked(true, ATAIL_OPEN_SPANS, 64, 9);
 }
