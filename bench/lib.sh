@@ -95,6 +95,8 @@ begin_workload() {
         echo "started=$(date -u +%FT%TZ)"
         echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
         echo "quick=$QUICK"
+        cpu_fields # each result says where it was measured, even run alone
+        atail_version
     } >"$RAW/$WORKLOAD.meta"
     log "workload $WORKLOAD"
 }
@@ -142,7 +144,9 @@ tool_missing() {
 }
 
 # atail_has OPTION: whether atail's --help mentions OPTION.
-atail_has() { [[ -x $ATAIL ]] && "$ATAIL" --help 2>/dev/null | grep -q -- "$1"; }
+# (grep reads the whole help: with -q it could stop first, atail then dies of
+# SIGPIPE, and under pipefail a run was silently skipped.)
+atail_has() { [[ -x $ATAIL ]] && "$ATAIL" --help 2>/dev/null | grep -- "$1" >/dev/null; }
 
 # rsyslog_config DIR PATTERN [INPUT_PARAMS]: a private rsyslogd setup in DIR
 # reading the files PATTERN matches (a path or a glob) from their start,
@@ -364,14 +368,22 @@ record_idle() {
 # repetition, so no tool always runs first or after the slowest).
 order() { printf '%s\n' "$@" | shuf; }
 
-machine_header() {
-    local cpu cores
-    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-    cores=$(nproc)
-    echo "cpu=$cpu"
-    echo "cores=$cores"
-    echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+# cpu_fields: the machine a result is measured on, as key=value lines:
+# its CPU model (/proc/cpuinfo's model name), cores and kernel.
+cpu_fields() {
+    echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+    echo "cores=$(nproc)"
     echo "kernel=$(uname -sr)"
+}
+
+# atail_version: the atail measured (version, commit), as atail=...
+atail_version() {
+    echo "atail=$("$ATAIL" --version 2>/dev/null | head -n1) $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+}
+
+machine_header() {
+    cpu_fields
+    echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
     echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "fs=$(df -T "$CACHE" 2>/dev/null | awk 'NR==2 {print $2}')"
     echo "date=$(date -u +'%F %T UTC')"
@@ -379,7 +391,7 @@ machine_header() {
     echo "busybox=$(busybox 2>&1 | head -n1 | cut -d' ' -f1-2)"
     echo "python=$("$PYTHON" --version 2>&1) ($PYTHON)"
     echo "rsyslog=$(rsyslogd -v 2>/dev/null | head -n1 | awk '{print $2}')"
-    echo "atail=$("$ATAIL" --version 2>/dev/null | head -n1) $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+    atail_version
 }
 
 # record_na CASE TOOL REASON: TOOL has no way to run CASE (shown as n/a).

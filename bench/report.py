@@ -172,6 +172,29 @@ def read_meta(name):
     return meta
 
 
+def ran_on(meta):
+    """Where a result was measured: 'CPU model, N cores, kernel', or None
+    for records written before workloads recorded it."""
+    if not meta.get("cpu"):
+        return None
+    parts = [meta["cpu"]]
+    if meta.get("cores"):
+        parts.append(f"{meta['cores']} cores")
+    if meta.get("kernel"):
+        parts.append(meta["kernel"])
+    return ", ".join(parts)
+
+
+def measured_on(meta):
+    """The line under a workload's title that says where and when it ran."""
+    where = ran_on(meta) or "CPU not recorded"
+    when = meta.get("started", "?").replace("T", " ").replace("Z", " UTC")
+    line = f"Measured on {where}, {when}"
+    if meta.get("atail"):
+        line += f"; atail: {meta['atail']}"
+    return line + "."
+
+
 def med(vals):
     return statistics.median(vals) if vals else None
 
@@ -499,6 +522,8 @@ def python_section(out):
     data, units, fails, na, notes, _ = got
     meta = read_meta("python.meta")
     out.append("\n## 6. Python binding vs the exercise (issue 7)\n")
+    out.append(measured_on(meta))
+    out.append("")
     out.append(PY_DESCRIPTION)
     out.append("")
     for k, label in [("python", "Python"), ("binding", "binding built"),
@@ -594,8 +619,20 @@ def python_section(out):
 
 def main():
     machine = read_meta("machine.txt")
-    out = ["# atail benchmark results", ""]
-    out.append("Produced by `make bench` (bench/run.sh); raw records in bench/results/raw/. "
+    metas = {wl: read_meta(wl + ".meta") for wl in [w[0] for w in WORKLOADS] + ["python"]}
+    metas = {wl: m for wl, m in metas.items() if m}
+    if not machine.get("cpu"):  # a workload run alone: its own record says
+        for m in metas.values():
+            for k in ("cpu", "cores", "kernel"):
+                if m.get(k):
+                    machine.setdefault(k, m[k])
+            break
+    title = "# atail benchmark results"
+    if ran_on(machine):
+        title += f": {ran_on(machine)}"
+    out = [title, ""]
+    raw = os.path.relpath(RAW, os.path.dirname(HERE))
+    out.append(f"Produced by `make bench` (bench/run.sh); raw records in {raw}/ (not kept in git). "
                "Medians over the repetitions, range = min–max, ratios are of medians. "
                "Tools run interleaved in random order within each repetition.")
     out.append("")
@@ -616,6 +653,10 @@ def main():
     if loads:
         out.append("- load average (1, 5, 15 min) at start → end of each workload: "
                    + "; ".join(loads))
+    where = {wl: ran_on(m) or "not recorded" for wl, m in metas.items()}
+    if len(set(where.values()) | {ran_on(machine) or "not recorded"}) > 1:
+        out.append("- **measured on different machines**, by workload: "
+                   + "; ".join(f"{wl}: {w}" for wl, w in where.items()))
     s, reps = summarize()
     targets(s, reps, out)
     for wl, title, metrics, primary in WORKLOADS:
@@ -624,6 +665,8 @@ def main():
         if not got:
             out.append("Not run.")
             continue
+        out.append(measured_on(metas.get(wl, {})))
+        out.append("")
         out.append(DESCRIPTIONS.get(wl, ""))
         table(wl, metrics, primary, *got[:5], out)
     python_section(out)

@@ -102,9 +102,9 @@ int atail_open(atail **out, const struct atail_options *opt)
     t->inotify = (struct backend){.ops = &watch_inotify_ops, .tag = TAG_INOTIFY};
     t->poll = (struct backend){.ops = &watch_poll_ops, .tag = TAG_POLL};
     int r = -ENOMEM;
-    t->scratch = malloc(opt->read_size);
+    t->scratch = file_buffer_new(opt->read_size);
     if (t->cfg.spans)
-        t->cfg.shared = malloc(opt->read_size);
+        t->cfg.shared = file_buffer_new(opt->read_size + FILE_PAGE);
     if (!t->scratch || (t->cfg.spans && !t->cfg.shared))
         goto fail;
     t->epfd = epoll_create1(EPOLL_CLOEXEC);

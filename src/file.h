@@ -26,8 +26,22 @@ struct reader_config {
     bool spans;
     size_t max_line;
     size_t read_size;
-    char *shared; /* read_size bytes: spans are read here (see make_room) */
+    char *shared; /* read_size + FILE_PAGE bytes from file_buffer_new(): spans
+                     are read here (see make_room) */
 };
+
+/* Read buffers are aligned to a page, and each read lands at the offset
+ * within a page of the file offset it reads (file_read_slot). */
+#define FILE_PAGE ((size_t)4096)
+
+/* A page-aligned block of size bytes for reading (free() releases it), or
+ * NULL. */
+char *file_buffer_new(size_t size);
+
+/* Index in a page-aligned buffer where the bytes at file offset pos are
+ * read, `used` bytes (the partial line) kept right before them: the
+ * smallest index >= used at pos's offset within a page. */
+size_t file_read_slot(uint64_t pos, size_t used);
 
 /* First read size of a file in line mode; it doubles up to read_size while
  * reads fill it, so idle files cost little memory. */
