@@ -24,8 +24,10 @@
  *
  * A missing directory is waited for through its nearest existing ancestor,
  * moving the watch down as the path comes into being. */
-#include "handle.h"
+#include "name.h"
+
 #include "idle.h"
+#include "sibling.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -597,29 +599,6 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
     f->recheck = true;
 }
 
-int name_find_sibling(const struct file *f, sibling_match *match, void *ctx)
-{
-    DIR *d = f->dir ? opendir(f->dir) : NULL;
-    if (!d)
-        return -1;
-    size_t blen = strlen(f->base);
-    int found = -1;
-    const struct dirent *de;
-    while (found < 0 && (de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, f->base, blen) != 0 || de->d_name[blen] == '\0')
-            continue;
-        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
-            continue;
-        if (match(fd, ctx))
-            found = fd;
-        else
-            close(fd);
-    }
-    closedir(d);
-    return found;
-}
-
 /* Whether fd holds, up to the truncated file's old offset, what we read of
  * it: its first bytes, and the bytes just before that offset. */
 static bool is_copy(int fd, void *ctx)
@@ -642,7 +621,7 @@ static bool is_copy(int fd, void *ctx)
 void name_truncated(atail *t, struct file *f)
 {
     f->trunc_pending = false;
-    int copy = name_find_sibling(f, is_copy, f);
+    int copy = sibling_find(f, is_copy, f);
     if (copy < 0) {
         file_restart(f);
         f->truncated = true;
