@@ -1113,6 +1113,21 @@ Test(seqcheck, allow_lost_reads_log_writer_reports)
     proc_free(p);
 }
 
+/* Ranges in any order, overlapping: a later range starting before an
+ * earlier one keeps its start (it used to be merged into the earlier one,
+ * losing the numbers below it). */
+Test(seqcheck, allow_lost_ranges_in_any_order)
+{
+    const char *allow = scratch_path("allow.txt");
+    write_str(allow, "6-7 # a window\n3-8 # gone\n");
+    char arg[300];
+    snprintf(arg, sizeof arg, "--allow-lost=%s", allow);
+    struct proc *p = SEQCHECK("seq=1\nseq=2\nseq=9\nseq=10\n", arg, "--expect=10");
+    cr_assert_eq(exit_code(p), 0, "%s%s", p->out.data, p->err.data);
+    expect_has(p, "seqcheck: OK lines=4 range=1-10 lost=0 allowed_lost=6 ");
+    proc_free(p);
+}
+
 Test(seqcheck, expect_range_and_unexpected)
 {
     struct proc *p = SEQCHECK("seq=100\nseq=101\nseq=103\n", "--expect=100-104");
