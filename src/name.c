@@ -250,6 +250,39 @@ static bool later(const struct timespec *a, const struct timespec *b)
     return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
 }
 
+/* Room for one more waiting file; false when there is none (fd is then
+ * closed and what it holds counted as lost). */
+static bool next_room(struct file *f, int fd)
+{
+    if (f->n_next < f->cap_next)
+        return true;
+    unsigned cap = f->cap_next ? f->cap_next * 2 : 4;
+    int *a = realloc(f->next_fd, cap * sizeof *a);
+    if (!a) {
+        struct stat st;
+        file_lost(f, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+        close(fd);
+        return false;
+    }
+    f->next_fd = a;
+    f->cap_next = cap;
+    return true;
+}
+
+/* Puts fd first among the waiting files, whatever its birth time. */
+static void push_first(atail *t, struct file *f, int fd)
+{
+    if (!next_room(f, fd))
+        return;
+    unwatch_next(f);
+    memmove(f->next_fd + 1, f->next_fd, f->n_next * sizeof f->next_fd[0]);
+    f->next_fd[0] = fd;
+    f->n_next++;
+    if (f->next_at_name >= 0)
+        f->next_at_name++;
+    watch_next(t, f);
+}
+
 /* Queues fd; returns its index, or -1 when it could not be kept. */
 static int push_next(atail *t, struct file *f, int fd)
 {
@@ -263,18 +296,8 @@ static int push_next(atail *t, struct file *f, int fd)
         if (wid >= 0)
             f->be->ops->remove(f->be->w, wid, f->id);
     }
-    if (f->n_next == f->cap_next) {
-        unsigned cap = f->cap_next ? f->cap_next * 2 : 4;
-        int *a = realloc(f->next_fd, cap * sizeof *a);
-        if (!a) {
-            struct stat st;
-            file_lost(f, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
-            close(fd);
-            return -1;
-        }
-        f->next_fd = a;
-        f->cap_next = cap;
-    }
+    if (!next_room(f, fd))
+        return -1;
     /* Generations are read in the order they were learnt (the rename
      * history, oldest first, then the name's current file), except that
      * one born clearly later goes after (names resolved late, when
@@ -308,6 +331,7 @@ static void drop_next(struct file *f, bool unread)
 {
     unwatch_next(f);
     f->next_at_name = -1;
+    f->copies = false;
     while (f->n_next > 0) {
         int wid;
         int fd = pop_next(f, &wid);
@@ -599,6 +623,27 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
     f->recheck = true;
 }
 
+/* Whether `name` (f's name plus a suffix) looks like a rotated copy of
+ * f's: a suffix such as .1, -20261126 or _2026-11-26, and not compressed
+ * (logrotate's compress: its bytes are not the log's lines). Other
+ * siblings (app.log.state, app.log.bak) are not generations. */
+static bool rotated_name(const struct file *f, const char *name)
+{
+    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z"};
+    size_t blen = strlen(f->base), len = strlen(name);
+    if (len < blen + 2 || strncmp(name, f->base, blen) != 0 || !strchr(".-_", name[blen]) ||
+        name[blen] == '\0' || name[blen + 1] < '0' || name[blen + 1] > '9')
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t e = strlen(ext[i]);
+        if (len > e && strcmp(name + len - e, ext[i]) == 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- copytruncate: the copies that continue a truncated file ----------- */
+
 /* Whether fd holds, up to the truncated file's old offset, what we read of
  * it: its first bytes, and the bytes just before that offset. */
 static bool is_copy(int fd, void *ctx)
@@ -618,21 +663,107 @@ static bool is_copy(int fd, void *ctx)
            memcmp(buf, f->sig, f->sig_len) == 0;
 }
 
+/* Whether fd is the copy of the truncated file that ends before our old
+ * offset: we read all it holds and more (lines written between the copy
+ * and the truncation, which the copy misses). */
+static bool is_read_copy(int fd, void *ctx)
+{
+    const struct file *f = ctx;
+    struct stat st;
+    char buf[FILE_SIG_MAX];
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) || (uint64_t)st.st_size >= f->truncated_at)
+        return false;
+    /* (A copy shorter than the first bytes we know is compared whole.) */
+    size_t n = (uint64_t)st.st_size < f->head_sig_len ? (size_t)st.st_size : f->head_sig_len;
+    return n > 0 && pread(fd, buf, n, 0) == (ssize_t)n && memcmp(buf, f->head_sig, n) == 0;
+}
+
+/* When the file open as fd was made: its birth time, else its last
+ * modification (a copy is written once, when it is made). */
+static bool copy_time(int fd, struct timespec *at)
+{
+    struct stat st;
+    if (birth(fd, at))
+        return true;
+    if (fstat(fd, &st) < 0)
+        return false;
+    *at = st.st_mtim;
+    return true;
+}
+
+/* The oldest of f's rotated siblings made after `after`, with *at its
+ * time: the copy of the generation that followed. Names are not trusted
+ * for the order (the writer may shift app.log.1 to app.log.2 as we look);
+ * the file being read and those waiting are not candidates. Returns its
+ * descriptor or -1. */
+static int oldest_copy_after(const struct file *f, const struct timespec *after,
+                             struct timespec *at)
+{
+    DIR *d = f->dir ? opendir(f->dir) : NULL;
+    if (!d)
+        return -1;
+    int best = -1;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!rotated_name(f, de->d_name))
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        struct stat st;
+        struct timespec made;
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+            (st.st_dev == f->dev && st.st_ino == f->ino) ||
+            queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
+            !later(&made, after) || (best >= 0 && !later(at, &made))) {
+            close(fd);
+            continue;
+        }
+        if (best >= 0)
+            close(best);
+        best = fd;
+        *at = made;
+    }
+    closedir(d);
+    return best;
+}
+
 void name_truncated(atail *t, struct file *f)
 {
     f->trunc_pending = false;
+    /* Copies made after the content we read was last seen in place hold
+     * newer data; the copy of the generation we read is told by content. */
+    struct timespec after = f->intact_at, made = f->intact_at;
+    uint64_t from = f->truncated_at;
+    bool lost = false;
     int copy = sibling_find(f, is_copy, f);
+    if (copy >= 0 && copy_time(copy, &made))
+        after = made;
+    if (copy < 0) {
+        int mine = sibling_find(f, is_read_copy, f);
+        if (mine >= 0 && copy_time(mine, &made))
+            after = made;
+        from = 0;
+        copy = oldest_copy_after(f, &after, &made);
+        /* Copies made later, and not the one of what we read: that one
+         * was deleted before we looked (we lagged more rotations than
+         * the copies kept), and what we had not read of it is gone. */
+        lost = copy >= 0 && mine < 0;
+        if (mine >= 0)
+            close(mine);
+    }
     if (copy < 0) {
         file_restart(f);
         f->truncated = true;
         return;
     }
-    /* copytruncate: finish the copy from where we were, then read the
+    /* copytruncate: finish the copy from where we were (or read the next
+     * copy made), the later copies in the order they were made, then the
      * truncated file from its start. */
-    char sig[FILE_SIG_MAX], head[FILE_SIG_MAX];
-    uint32_t sig_len = f->sig_len, head_len = f->head_sig_len;
+    char sig[FILE_SIG_MAX];
+    uint32_t sig_len = f->sig_len;
     memcpy(sig, f->sig, sig_len);
-    memcpy(head, f->head_sig, head_len);
     handle_unwatch_file(t, f);
     int cur = f->fd;
     f->fd = -1;
@@ -643,30 +774,51 @@ void name_truncated(atail *t, struct file *f)
         handle_watch_file(t, f);
         return;
     }
-    f->pos = f->truncated_at;
-    memcpy(f->sig, sig, sig_len);
-    f->sig_len = sig_len;
+    if (from > 0) {
+        f->pos = from;
+        memcpy(f->sig, sig, sig_len);
+        f->sig_len = sig_len;
+    } else {
+        f->notice = ATAIL_EVENT_TRUNCATED;
+    }
+    if (lost)
+        file_lost(f, 0);
+    f->copies = true;
+    f->copies_after = made;
     f->switch_notice = ATAIL_EVENT_TRUNCATED;
     name_expect(t, f, cur);
 }
 
-/* Whether `name` (f's name plus a suffix) looks like a rotated copy of
- * f's: a suffix such as .1, -20261126 or _2026-11-26, and not compressed
- * (logrotate's compress: its bytes are not the log's lines). Other
- * siblings (app.log.state, app.log.bak) are not generations. */
-static bool rotated_name(const struct file *f, const char *name)
+/* Whether the file open as fd holds what was read of the copy: its first
+ * bytes, and the bytes before our offset. */
+static bool holds_read(const struct file *f, int fd)
 {
-    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z"};
-    size_t blen = strlen(f->base), len = strlen(name);
-    if (len < blen + 2 || strncmp(name, f->base, blen) != 0 || !strchr(".-_", name[blen]) ||
-        name[blen] == '\0' || name[blen + 1] < '0' || name[blen + 1] > '9')
-        return false;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t e = strlen(ext[i]);
-        if (len > e && strcmp(name + len - e, ext[i]) == 0)
-            return false;
+    char buf[FILE_SIG_MAX];
+    struct stat st;
+    return f->head_sig_len > 0 && f->sig_len > 0 && fstat(fd, &st) == 0 &&
+           (uint64_t)st.st_size >= f->pos &&
+           pread(fd, buf, f->head_sig_len, 0) == (ssize_t)f->head_sig_len &&
+           memcmp(buf, f->head_sig, f->head_sig_len) == 0 &&
+           pread(fd, buf, f->sig_len, (off_t)(f->pos - f->sig_len)) == (ssize_t)f->sig_len &&
+           memcmp(buf, f->sig, f->sig_len) == 0;
+}
+
+/* Reading the copies of a truncated file, one is read: the next one made
+ * goes first, or the file itself comes when none is left. Returns true
+ * when the file itself still holds the copy just read (copied, not yet
+ * truncated): it is then read on from the copy's end, not from 0. */
+static bool next_copy(atail *t, struct file *f)
+{
+    struct timespec made;
+    int fd = oldest_copy_after(f, &f->copies_after, &made);
+    f->switch_notice = ATAIL_EVENT_TRUNCATED;
+    if (fd < 0) {
+        f->copies = false;
+        return f->n_next > 0 && holds_read(f, f->next_fd[0]);
     }
-    return true;
+    f->copies_after = made;
+    push_first(t, f, fd);
+    return false;
 }
 
 struct generation {
@@ -740,7 +892,8 @@ bool name_settle(atail *t, struct file *f)
 {
     if (f->n_next == 0 && !f->name_missing)
         return false;
-    bool leave = handle_now_ms() >= f->deadline_ms;
+    /* (A copytruncate copy is complete: nothing more will come to it.) */
+    bool leave = f->copies || handle_now_ms() >= f->deadline_ms;
     if (!leave && f->n_next > 0) {
         struct stat st;
         leave = fstat(f->next_fd[0], &st) == 0 && st.st_size > 0;
@@ -762,11 +915,21 @@ bool name_settle(atail *t, struct file *f)
     handle_catch_up_events(t, f);
     queue_departed(t, f);
     if (f->n_next > 0) {
+        bool resume = f->copies && next_copy(t, f);
+        uint64_t pos = f->pos;
+        uint32_t sig_len = f->sig_len;
+        char sig[FILE_SIG_MAX];
+        memcpy(sig, f->sig, sig_len);
         int wid;
         int fd = pop_next(f, &wid);
         enum atail_event_kind notice = f->switch_notice ? f->switch_notice : ATAIL_EVENT_ROTATED;
         f->switch_notice = 0;
-        adopt(t, f, fd, notice);
+        adopt(t, f, fd, resume ? 0 : notice);
+        if (resume && f->fd >= 0) {
+            f->pos = pos;
+            memcpy(f->sig, sig, sig_len);
+            f->sig_len = sig_len;
+        }
         /* Its watch was one more registration on the same inode as the
          * one adopt() made for it: drop it unless it is that one. */
         if (wid >= 0 && wid != f->wid)
