@@ -809,7 +809,7 @@ static bool holds_read(const struct file *f, int fd)
  * truncated): it is then read on from the copy's end, not from 0. */
 static bool next_copy(atail *t, struct file *f)
 {
-    struct timespec made;
+    struct timespec made = {0};
     int fd = oldest_copy_after(f, &f->copies_after, &made);
     f->switch_notice = ATAIL_EVENT_TRUNCATED;
     if (fd < 0) {

@@ -657,27 +657,30 @@ static void copytruncate_lagging(const char *workload, unsigned flags, int stop_
     write_file(allow, rep.data, rep.len);
     buf_free(&rep);
     uint64_t gone = append_missing(allow, on, printed, written);
+    /* Of those, the ones log_writer reports written between a copy and its
+     * truncation; the others were in copies deleted before it woke. */
+    struct buf windows = {0};
+    read_file(report, &windows);
+    uint64_t window = 0;
+    for (const char *p = windows.data; p && *p;) {
+        unsigned long long lo, hi;
+        if (sscanf(p, "%llu-%llu", &lo, &hi) == 2)
+            for (uint64_t s = lo > printed ? lo : printed + 1; s <= hi && s <= written; s++)
+                window += !on[s];
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    buf_free(&windows);
     free(on);
+    cr_log_info("%s: stopped with seq 1-%" PRIu64 " printed, woke with seq 1-%" PRIu64
+                " written: %" PRIu64 " on no file, %" PRIu64
+                " of them written between a copy and its truncation",
+                workload, printed, written, gone, window);
     judge(workload, &f, n, allow, true, NULL);
 
     /* Lines gone apart from the copy-to-truncation losses: said. */
     struct buf err = {0};
     read_file(f.err, &err);
-    struct buf allowed_windows = {0};
-    read_file(report, &allowed_windows);
-    uint64_t window = 0;
-    for (const char *p = allowed_windows.data; p && *p;) {
-        unsigned long long a, b;
-        if (sscanf(p, "%llu-%llu", &a, &b) == 2 && a > printed && a <= written)
-            window += b - a + 1;
-        p = strchr(p, '\n');
-        p = p ? p + 1 : NULL;
-    }
-    buf_free(&allowed_windows);
-    cr_log_info("%s: stopped with seq 1-%" PRIu64 " printed, woke with seq 1-%" PRIu64
-                " written: %" PRIu64 " on no file, %" PRIu64
-                " of them written between a copy and its truncation",
-                workload, printed, written, gone, window);
     if (gone > window && !peer_gnu())
         cr_expect(strstr(err.data, "deleted before it could be read") != NULL,
                   "%s: %" PRIu64 " lines were gone when it woke, and it did not say so: %s",
