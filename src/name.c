@@ -692,18 +692,27 @@ static bool copy_time(int fd, struct timespec *at)
     return true;
 }
 
-/* The oldest of f's rotated siblings made after `after`, with *at its
- * time: the copy of the generation that followed. Names are not trusted
- * for the order (the writer may shift app.log.1 to app.log.2 as we look);
- * the file being read and those waiting are not candidates. Returns its
- * descriptor or -1. */
+/* The generation number in a rotated name (app.log.3: 3), 0 if none. */
+static unsigned long suffix_number(const struct file *f, const char *name)
+{
+    return strtoul(name + strlen(f->base) + 1, NULL, 10);
+}
+
+/* The oldest of f's rotated siblings made at `after` or later, with *at
+ * its time: the copy of the generation that followed. Names are not
+ * trusted for the order (the writer may shift app.log.1 to app.log.2 as
+ * we look), only to break ties of time (file times tick every few
+ * milliseconds; the higher number is the older). Not candidates: the file
+ * being read, those waiting, the generations read already, and `skip`
+ * (dev, ino; NULL for none). Returns its descriptor or -1. */
 static int oldest_copy_after(const struct file *f, const struct timespec *after,
-                             struct timespec *at)
+                             const struct stat *skip, struct timespec *at)
 {
     DIR *d = f->dir ? opendir(f->dir) : NULL;
     if (!d)
         return -1;
     int best = -1;
+    unsigned long best_number = 0;
     const struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         if (!rotated_name(f, de->d_name))
@@ -713,20 +722,78 @@ static int oldest_copy_after(const struct file *f, const struct timespec *after,
         struct timespec made;
         if (fd < 0)
             continue;
+        unsigned long number = suffix_number(f, de->d_name);
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
             (st.st_dev == f->dev && st.st_ino == f->ino) ||
+            (skip && st.st_dev == skip->st_dev && st.st_ino == skip->st_ino) ||
             queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
-            !later(&made, after) || (best >= 0 && !later(at, &made))) {
+            later(after, &made) || already_read(f, fd, &st) ||
+            (best >= 0 && (later(&made, at) || (!later(at, &made) && number < best_number)))) {
             close(fd);
             continue;
         }
         if (best >= 0)
             close(best);
         best = fd;
+        best_number = number;
         *at = made;
     }
     closedir(d);
     return best;
+}
+
+/* Whether a directory's status a and b, taken before and after reading
+ * it, say it did not change meanwhile: a name renamed while readdir runs
+ * (the writer shifting app.log.1 to app.log.2) may be missed. */
+static bool dir_unchanged(const struct stat *a, const struct stat *b)
+{
+    return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Where to go on after f was truncated: the copy of what was read, from
+ * our offset (*from = truncated_at), or else the oldest copy made after
+ * it, from 0 (*lost when the copy of what was read is not there). A copy
+ * is told by content whichever look found it; the directory is read again
+ * when it changed meanwhile. Returns the descriptor, with *made its time,
+ * or -1. */
+static int find_continuation(struct file *f, uint64_t *from, struct timespec *made, bool *lost)
+{
+    for (unsigned tries = 0;; tries++) {
+        struct stat d0, d1, ms;
+        bool looked = stat(f->dir, &d0) == 0;
+        struct timespec after = f->intact_at;
+        *made = f->intact_at;
+        *from = f->truncated_at;
+        *lost = false;
+        int mine = -1, copy = sibling_find(f, is_copy, f);
+        if (copy >= 0) {
+            copy_time(copy, made);
+        } else {
+            mine = sibling_find(f, is_read_copy, f);
+            bool known = mine >= 0 && fstat(mine, &ms) == 0;
+            if (known && copy_time(mine, made))
+                after = *made;
+            copy = oldest_copy_after(f, &after, known ? &ms : NULL, made);
+            if (copy >= 0 && is_copy(copy, f)) {
+                looked = false; /* found late: look again */
+            } else {
+                *from = 0;
+                /* Copies made later, and not the one of what we read:
+                 * that one was deleted before we looked (we lagged more
+                 * rotations than the copies kept), and what we had not
+                 * read of it is gone. */
+                *lost = copy >= 0 && mine < 0;
+                looked = looked && !(copy >= 0 && is_read_copy(copy, f));
+            }
+            if (mine >= 0)
+                close(mine);
+        }
+        if ((looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1)) || tries == 8)
+            return copy;
+        if (copy >= 0)
+            close(copy);
+    }
 }
 
 void name_truncated(atail *t, struct file *f)
@@ -734,25 +801,10 @@ void name_truncated(atail *t, struct file *f)
     f->trunc_pending = false;
     /* Copies made after the content we read was last seen in place hold
      * newer data; the copy of the generation we read is told by content. */
-    struct timespec after = f->intact_at, made = f->intact_at;
-    uint64_t from = f->truncated_at;
-    bool lost = false;
-    int copy = sibling_find(f, is_copy, f);
-    if (copy >= 0 && copy_time(copy, &made))
-        after = made;
-    if (copy < 0) {
-        int mine = sibling_find(f, is_read_copy, f);
-        if (mine >= 0 && copy_time(mine, &made))
-            after = made;
-        from = 0;
-        copy = oldest_copy_after(f, &after, &made);
-        /* Copies made later, and not the one of what we read: that one
-         * was deleted before we looked (we lagged more rotations than
-         * the copies kept), and what we had not read of it is gone. */
-        lost = copy >= 0 && mine < 0;
-        if (mine >= 0)
-            close(mine);
-    }
+    struct timespec made;
+    uint64_t from;
+    bool lost;
+    int copy = find_continuation(f, &from, &made, &lost);
     if (copy < 0) {
         file_restart(f);
         f->truncated = true;
@@ -810,7 +862,18 @@ static bool holds_read(const struct file *f, int fd)
 static bool next_copy(atail *t, struct file *f)
 {
     struct timespec made = {0};
-    int fd = oldest_copy_after(f, &f->copies_after, &made);
+    int fd = -1;
+    for (unsigned tries = 0; tries <= 8; tries++) {
+        struct stat d0, d1;
+        bool looked = stat(f->dir, &d0) == 0;
+        fd = oldest_copy_after(f, &f->copies_after, NULL, &made);
+        if (looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1))
+            break;
+        if (fd >= 0 && tries < 8) {
+            close(fd);
+            fd = -1;
+        }
+    }
     f->switch_notice = ATAIL_EVENT_TRUNCATED;
     if (fd < 0) {
         f->copies = false;
