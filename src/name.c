@@ -692,10 +692,61 @@ static bool copy_time(int fd, struct timespec *at)
     return true;
 }
 
-/* The generation number in a rotated name (app.log.3: 3), 0 if none. */
-static unsigned long suffix_number(const struct file *f, const char *name)
+/* Calls visit(fd, name, ctx) for each of f's siblings with a rotated name
+ * (rotated_name()) that opens; visit() owns fd. False when f's directory
+ * cannot be read. */
+typedef void rotated_visit(int fd, const char *name, void *ctx);
+
+static bool each_rotated(const struct file *f, rotated_visit *visit, void *ctx)
 {
-    return strtoul(name + strlen(f->base) + 1, NULL, 10);
+    DIR *d = f->dir ? opendir(f->dir) : NULL;
+    if (!d)
+        return false;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!rotated_name(f, de->d_name))
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd >= 0)
+            visit(fd, de->d_name, ctx);
+    }
+    closedir(d);
+    return true;
+}
+
+/* oldest_copy_after()'s search. */
+struct oldest {
+    const struct file *f;
+    const struct timespec *after;
+    const struct stat *skip;
+    int best;
+    unsigned long best_number;
+    struct timespec at;
+};
+
+static void consider_copy(int fd, const char *name, void *ctx)
+{
+    struct oldest *o = ctx;
+    const struct file *f = o->f;
+    struct stat st;
+    struct timespec made;
+    /* The generation number in the name (app.log.3: 3) breaks ties. */
+    unsigned long number = strtoul(name + strlen(f->base) + 1, NULL, 10);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) ||
+        (o->skip && st.st_dev == o->skip->st_dev && st.st_ino == o->skip->st_ino) ||
+        queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
+        later(o->after, &made) || already_read(f, fd, &st) ||
+        (o->best >= 0 &&
+         (later(&made, &o->at) || (!later(&o->at, &made) && number < o->best_number)))) {
+        close(fd);
+        return;
+    }
+    if (o->best >= 0)
+        close(o->best);
+    o->best = fd;
+    o->best_number = number;
+    o->at = made;
 }
 
 /* The oldest of f's rotated siblings made at `after` or later, with *at
@@ -708,38 +759,11 @@ static unsigned long suffix_number(const struct file *f, const char *name)
 static int oldest_copy_after(const struct file *f, const struct timespec *after,
                              const struct stat *skip, struct timespec *at)
 {
-    DIR *d = f->dir ? opendir(f->dir) : NULL;
-    if (!d)
-        return -1;
-    int best = -1;
-    unsigned long best_number = 0;
-    const struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!rotated_name(f, de->d_name))
-            continue;
-        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        struct stat st;
-        struct timespec made;
-        if (fd < 0)
-            continue;
-        unsigned long number = suffix_number(f, de->d_name);
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-            (st.st_dev == f->dev && st.st_ino == f->ino) ||
-            (skip && st.st_dev == skip->st_dev && st.st_ino == skip->st_ino) ||
-            queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
-            later(after, &made) || already_read(f, fd, &st) ||
-            (best >= 0 && (later(&made, at) || (!later(at, &made) && number < best_number)))) {
-            close(fd);
-            continue;
-        }
-        if (best >= 0)
-            close(best);
-        best = fd;
-        best_number = number;
-        *at = made;
-    }
-    closedir(d);
-    return best;
+    struct oldest o = {.f = f, .after = after, .skip = skip, .best = -1};
+    each_rotated(f, consider_copy, &o);
+    if (o.best >= 0)
+        *at = o.at;
+    return o.best;
 }
 
 /* Whether a directory's status a and b, taken before and after reading
@@ -895,53 +919,55 @@ static int by_birth(const void *a, const void *b)
     return later(&x->born, &y->born) - later(&y->born, &x->born);
 }
 
+/* name_queue_later_siblings()'s search. */
+struct later_siblings {
+    struct file *f;
+    struct timespec born; /* the open file's */
+    const struct stat *cur;
+    struct generation *g;
+    size_t n, cap;
+};
+
+static void consider_later(int fd, const char *name, void *ctx)
+{
+    struct later_siblings *ls = ctx;
+    struct file *f = ls->f;
+    struct stat st;
+    struct timespec b;
+    (void)name;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !birth(fd, &b) || !later(&b, &ls->born) ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) ||
+        (ls->cur && st.st_dev == ls->cur->st_dev && st.st_ino == ls->cur->st_ino)) {
+        close(fd);
+        return;
+    }
+    if (ls->n == ls->cap) {
+        size_t c = ls->cap ? ls->cap * 2 : 8;
+        struct generation *a = realloc(ls->g, c * sizeof *a);
+        if (!a) {
+            close(fd);
+            file_lost(f, (uint64_t)st.st_size);
+            return;
+        }
+        ls->g = a;
+        ls->cap = c;
+    }
+    ls->g[ls->n++] = (struct generation){fd, b};
+}
+
 void name_queue_later_siblings(atail *t, struct file *f, int cur_fd)
 {
-    struct timespec born;
     struct stat cur;
-    DIR *d = f->dir ? opendir(f->dir) : NULL;
-    if (!d || f->fd < 0 || !birth(f->fd, &born) || (cur_fd >= 0 && fstat(cur_fd, &cur) < 0)) {
-        if (d)
-            closedir(d);
+    struct later_siblings ls = {.f = f, .cur = cur_fd >= 0 ? &cur : NULL};
+    if (f->fd < 0 || !birth(f->fd, &ls.born) || (cur_fd >= 0 && fstat(cur_fd, &cur) < 0))
         return; /* without birth times, rotated names cannot be ordered */
-    }
-    size_t n = 0, cap = 0;
-    struct generation *g = NULL;
-    const struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!rotated_name(f, de->d_name))
-            continue;
-        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        struct stat st;
-        struct timespec b;
-        if (fd < 0)
-            continue;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !birth(fd, &b) || !later(&b, &born) ||
-            (st.st_dev == f->dev && st.st_ino == f->ino) ||
-            (cur_fd >= 0 && st.st_dev == cur.st_dev && st.st_ino == cur.st_ino)) {
-            close(fd);
-            continue;
-        }
-        if (n == cap) {
-            size_t c = cap ? cap * 2 : 8;
-            struct generation *a = realloc(g, c * sizeof *a);
-            if (!a) {
-                close(fd);
-                file_lost(f, (uint64_t)st.st_size);
-                continue;
-            }
-            g = a;
-            cap = c;
-        }
-        g[n++] = (struct generation){fd, b};
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(g, n, sizeof *g, by_birth);
-    for (size_t i = 0; i < n; i++)
-        push_next(t, f, g[i].fd);
-    free(g);
-    if (n > 0)
+    each_rotated(f, consider_later, &ls);
+    if (ls.n > 1)
+        qsort(ls.g, ls.n, sizeof *ls.g, by_birth);
+    for (size_t i = 0; i < ls.n; i++)
+        push_next(t, f, ls.g[i].fd);
+    free(ls.g);
+    if (ls.n > 0)
         start_grace(t, f);
 }
 
