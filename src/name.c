@@ -957,7 +957,7 @@ static void consider_later(int fd, const char *name, void *ctx)
 
 void name_queue_later_siblings(atail *t, struct file *f, int cur_fd)
 {
-    struct stat cur;
+    struct stat cur = {0};
     struct later_siblings ls = {.f = f, .cur = cur_fd >= 0 ? &cur : NULL};
     if (f->fd < 0 || !birth(f->fd, &ls.born) || (cur_fd >= 0 && fstat(cur_fd, &cur) < 0))
         return; /* without birth times, rotated names cannot be ordered */
