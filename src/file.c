@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Reads fd's identity and kind into f. */
@@ -40,10 +41,18 @@ static int identify(struct file *f, int fd)
     return 0;
 }
 
+/* What was read of a file followed by name is in place now. */
+static void note_intact(struct file *f)
+{
+    if (f->by_name)
+        clock_gettime(CLOCK_REALTIME, &f->intact_at);
+}
+
 void file_read_head(struct file *f)
 {
     ssize_t n = f->seekable ? pread(f->fd, f->head_sig, FILE_SIG_MAX, 0) : 0;
     f->head_sig_len = n > 0 ? (uint32_t)n : 0;
+    note_intact(f);
 }
 
 int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow)
@@ -351,6 +360,7 @@ void file_restart(struct file *f)
     f->head = f->tail = 0;
     f->sig_len = 0;
     f->head_sig_len = 0; /* relearnt from the new content */
+    note_intact(f);
     f->dirty = true;
     f->at_eof = false;
 }
@@ -426,6 +436,7 @@ static int fill(struct file *f, const struct reader_config *cfg)
         on_truncation(f);
         return 0;
     }
+    note_intact(f);
     if (n > 0) {
         if ((size_t)n == room && f->want < cfg->read_size) /* busy: read more at once */
             f->want = f->want * 2 < cfg->read_size ? f->want * 2 : cfg->read_size;

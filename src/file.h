@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct reader_config {
     int delim;
@@ -78,6 +79,10 @@ struct file {
     uint32_t head_sig_len;
     char sig[FILE_SIG_MAX]; /* the bytes just before `pos` */
     uint32_t sig_len;       /* 0: not known yet */
+    /* Following by name: when the content read so far was last found in
+     * place (CLOCK_REALTIME, the clock file times come from): a rotated
+     * copy born later holds newer data (name.c, copytruncate). */
+    struct timespec intact_at;
 
     /* Buffered bytes buf[head..tail) end at file offset `pos`. */
     char *buf;
@@ -125,8 +130,12 @@ struct file {
     int *next_fd;       /* files the name led to since, read after
                                          this one, oldest first */
     unsigned n_next, cap_next;
-    int next_wid;     /* watch on next_fd[0] (inotify): its first data ends the
-                         grace period at once */
+    int next_wid; /* watch on next_fd[0] (inotify): its first data ends the
+                     grace period at once */
+    bool copies;  /* copytruncate: reading the copies of the name's
+                     file (made after copies_after, oldest first), the
+                     file itself waiting in next_fd */
+    struct timespec copies_after;
     int next_at_name; /* index in next_fd of the file the name led to when
                          last looked at, until the events tell it left the
                          name (-1): generations the events name before

@@ -10,7 +10,9 @@
  * is dropped once read, and followed again if its name comes back. A new
  * name that leads to a file already being read (a rotation's target, like
  * app.log.1 for the pattern 'app.log*') is not followed twice. */
-#include "handle.h"
+#include "glob.h"
+
+#include "follow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,7 +103,7 @@ static int scan(atail *t, uint32_t gi, bool later)
                      * skipped for as long as the name exists. */
                     err = strset_add(&skipped, name);
                 } else if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-                    int id = handle_add_path(t, path, &g->fo);
+                    int id = follow_add_path(t, path, &g->fo);
                     if (id >= 0 && strset_add(&g->names, name) == 0) {
                         t->files[id]->glob = gi + 1;
                         if (later)
@@ -112,7 +114,7 @@ static int scan(atail *t, uint32_t gi, bool later)
                     } else if (id < 0) {
                         /* Said once (an ERROR event); tried again at each
                          * rescan while the name exists. */
-                        if ((!strset_has(&g->failed, name) && handle_add_failed(t, path, id) < 0) ||
+                        if ((!strset_has(&g->failed, name) && follow_add_failed(t, path, id) < 0) ||
                             strset_add(&failed, name) < 0)
                             err = -ENOMEM;
                     }

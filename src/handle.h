@@ -1,5 +1,6 @@
-/* handle.h - the handle's insides, shared by atail.c (the public calls and
- * the event loop) and name.c (following by name). Not installed. */
+/* handle.h - the handle's insides (struct atail) and the machinery of
+ * handle.c, which every module of the library uses and which uses none of
+ * them. Not installed. */
 #ifndef ATAIL_HANDLE_H
 #define ATAIL_HANDLE_H
 
@@ -58,6 +59,7 @@ struct atail {
     uint64_t timer_at_ms; /* when timerfd fires, 0 when disarmed */
     struct backend inotify;
     struct backend poll;
+    watch_cb *on_watch; /* the loop's handler of watch events (loop.c) */
 
     struct file **files;
     size_t n_files, cap_files;
@@ -97,65 +99,30 @@ struct atail {
     bool globs_pending; /* some glob wants a rescan */
 };
 
-/* atail.c */
-int handle_add_path(atail *t, const char *path, const struct atail_follow_options *fo);
-/* A file that could not be followed: its only events are ERROR (err), then
- * END. Returns its id or -ENOMEM. */
-int handle_add_failed(atail *t, const char *path, int err);
-int handle_set_backend(atail *t, struct backend **be, const char *dir);
+/* handle.c: the handle's machinery, beneath the modules. */
 uint64_t handle_now_ms(void);
+int handle_epoll_add(int epfd, int fd, uint64_t tag);
+/* Keeps atail_fd() readable until atail_next() returns -EAGAIN (wake), and
+ * lets it go (unwake). */
+void handle_wake(atail *t);
+void handle_unwake(atail *t);
 void handle_enqueue(atail *t, struct file *f);
+/* Moves the catch-up position past files whose initial content is out. */
+void handle_advance_catchup(atail *t);
+/* Makes room for one more file in the table and the run queue. */
+int handle_grow_tables(atail *t);
+/* Chooses f's backend (polling when asked, on remote filesystems, or when
+ * inotify instances run out) and creates it if needed. */
+int handle_set_file_backend(atail *t, struct file *f);
+/* The backend for watching directory dir (globs). */
+int handle_set_backend(atail *t, struct backend **be, const char *dir);
 void handle_arm_timer(atail *t);
 int handle_watch_file(atail *t, struct file *f);
 void handle_unwatch_file(atail *t, struct file *f);
 void handle_use_polling(atail *t, struct file *f);
-/* Takes in the watch events f's backend has queued, so that what the
- * caller looks at next is not newer than what the events told. */
+/* Takes in the watch events f's backend has queued (through t->on_watch),
+ * so that what the caller looks at next is not newer than what the events
+ * told. */
 void handle_catch_up_events(atail *t, const struct file *f);
-
-/* name.c: following by name. */
-int name_init(atail *t, struct file *f, bool retry);
-void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name,
-                    uint32_t cookie);
-void name_recheck(atail *t, struct file *f);
-/* Called when f has nothing to deliver: leaves a drained old file for the
- * one its name leads to now, or gives it up when its name is gone. Returns
- * true when f may have events again. */
-bool name_settle(atail *t, struct file *f);
-void name_release(atail *t, struct file *f);
-/* Looks among the entries of f's directory named like f plus a suffix
- * (app.log.1, app.log-20261126) for one that match() accepts; returns its
- * descriptor (the caller owns it) or -1. */
-typedef bool sibling_match(int fd, void *ctx);
-int name_find_sibling(const struct file *f, sibling_match *match, void *ctx);
-/* f was truncated (f->truncated_at): finish its copy if one is found next
- * to it, then read it from 0. */
-void name_truncated(atail *t, struct file *f);
-/* f is to be read to its end, then next_fd (owned from now on) from 0. */
-void name_expect(atail *t, struct file *f, int next_fd);
-/* After a restart: queues, oldest first, the rotated siblings born after
- * the open file and that are not cur_fd's file (generations rotated while
- * nobody followed the name), to be read before cur_fd's. */
-void name_queue_later_siblings(atail *t, struct file *f, int cur_fd);
-
-/* state.c: checkpoints. */
-int state_open(atail *t, const char *path);
-void state_close(atail *t);
-/* Decides where f starts from the state file; returns 1 when it did (the
- * start options are then ignored), 0 when f has no usable entry, or a
- * negative errno. */
-int state_resume(atail *t, struct file *f);
-/* Notes that f delivered data up to its current position. */
-int state_delivered(atail *t, struct file *f);
-int state_commit(atail *t);
-int state_save(atail *t);
-/* The periodic save deadline passed. */
-void state_on_timer(atail *t, uint64_t now);
-
-/* glob.c: globs. */
-void glob_on_change(atail *t, uint32_t glob_id, unsigned what, const char *name);
-void glob_rescan_pending(atail *t);
-void glob_file_ended(atail *t, struct file *f);
-void glob_free_all(atail *t);
 
 #endif

@@ -4,6 +4,8 @@
  * it was replaced or deleted meanwhile. */
 #include "idle.h"
 
+#include "sibling.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -122,7 +124,7 @@ void idle_reopen(atail *t, struct file *f)
          * opened one at a time: two descriptors. */
         idle_make_room(t, f);
         idle_make_room(t, f);
-        fd = name_find_sibling(f, same_file, f);
+        fd = sibling_find(f, same_file, f);
     }
     f->recheck = true; /* its name may lead elsewhere now */
     if (fd < 0) {

@@ -24,8 +24,10 @@
  *
  * A missing directory is waited for through its nearest existing ancestor,
  * moving the watch down as the path comes into being. */
-#include "handle.h"
+#include "name.h"
+
 #include "idle.h"
+#include "sibling.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -248,6 +250,39 @@ static bool later(const struct timespec *a, const struct timespec *b)
     return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
 }
 
+/* Room for one more waiting file; false when there is none (fd is then
+ * closed and what it holds counted as lost). */
+static bool next_room(struct file *f, int fd)
+{
+    if (f->n_next < f->cap_next)
+        return true;
+    unsigned cap = f->cap_next ? f->cap_next * 2 : 4;
+    int *a = realloc(f->next_fd, cap * sizeof *a);
+    if (!a) {
+        struct stat st;
+        file_lost(f, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+        close(fd);
+        return false;
+    }
+    f->next_fd = a;
+    f->cap_next = cap;
+    return true;
+}
+
+/* Puts fd first among the waiting files, whatever its birth time. */
+static void push_first(atail *t, struct file *f, int fd)
+{
+    if (!next_room(f, fd))
+        return;
+    unwatch_next(f);
+    memmove(f->next_fd + 1, f->next_fd, f->n_next * sizeof f->next_fd[0]);
+    f->next_fd[0] = fd;
+    f->n_next++;
+    if (f->next_at_name >= 0)
+        f->next_at_name++;
+    watch_next(t, f);
+}
+
 /* Queues fd; returns its index, or -1 when it could not be kept. */
 static int push_next(atail *t, struct file *f, int fd)
 {
@@ -261,18 +296,8 @@ static int push_next(atail *t, struct file *f, int fd)
         if (wid >= 0)
             f->be->ops->remove(f->be->w, wid, f->id);
     }
-    if (f->n_next == f->cap_next) {
-        unsigned cap = f->cap_next ? f->cap_next * 2 : 4;
-        int *a = realloc(f->next_fd, cap * sizeof *a);
-        if (!a) {
-            struct stat st;
-            file_lost(f, fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
-            close(fd);
-            return -1;
-        }
-        f->next_fd = a;
-        f->cap_next = cap;
-    }
+    if (!next_room(f, fd))
+        return -1;
     /* Generations are read in the order they were learnt (the rename
      * history, oldest first, then the name's current file), except that
      * one born clearly later goes after (names resolved late, when
@@ -306,6 +331,7 @@ static void drop_next(struct file *f, bool unread)
 {
     unwatch_next(f);
     f->next_at_name = -1;
+    f->copies = false;
     while (f->n_next > 0) {
         int wid;
         int fd = pop_next(f, &wid);
@@ -597,28 +623,26 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
     f->recheck = true;
 }
 
-int name_find_sibling(const struct file *f, sibling_match *match, void *ctx)
+/* Whether `name` (f's name plus a suffix) looks like a rotated copy of
+ * f's: a suffix such as .1, -20261126 or _2026-11-26, and not compressed
+ * (logrotate's compress: its bytes are not the log's lines). Other
+ * siblings (app.log.state, app.log.bak) are not generations. */
+static bool rotated_name(const struct file *f, const char *name)
 {
-    DIR *d = f->dir ? opendir(f->dir) : NULL;
-    if (!d)
-        return -1;
-    size_t blen = strlen(f->base);
-    int found = -1;
-    const struct dirent *de;
-    while (found < 0 && (de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, f->base, blen) != 0 || de->d_name[blen] == '\0')
-            continue;
-        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
-            continue;
-        if (match(fd, ctx))
-            found = fd;
-        else
-            close(fd);
+    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z"};
+    size_t blen = strlen(f->base), len = strlen(name);
+    if (len < blen + 2 || strncmp(name, f->base, blen) != 0 || !strchr(".-_", name[blen]) ||
+        name[blen] == '\0' || name[blen + 1] < '0' || name[blen + 1] > '9')
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t e = strlen(ext[i]);
+        if (len > e && strcmp(name + len - e, ext[i]) == 0)
+            return false;
     }
-    closedir(d);
-    return found;
+    return true;
 }
+
+/* ---- copytruncate: the copies that continue a truncated file ----------- */
 
 /* Whether fd holds, up to the truncated file's old offset, what we read of
  * it: its first bytes, and the bytes just before that offset. */
@@ -639,21 +663,183 @@ static bool is_copy(int fd, void *ctx)
            memcmp(buf, f->sig, f->sig_len) == 0;
 }
 
+/* Whether fd is the copy of the truncated file that ends before our old
+ * offset: we read all it holds and more (lines written between the copy
+ * and the truncation, which the copy misses). */
+static bool is_read_copy(int fd, void *ctx)
+{
+    const struct file *f = ctx;
+    struct stat st;
+    char buf[FILE_SIG_MAX];
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) || (uint64_t)st.st_size >= f->truncated_at)
+        return false;
+    /* (A copy shorter than the first bytes we know is compared whole.) */
+    size_t n = (uint64_t)st.st_size < f->head_sig_len ? (size_t)st.st_size : f->head_sig_len;
+    return n > 0 && pread(fd, buf, n, 0) == (ssize_t)n && memcmp(buf, f->head_sig, n) == 0;
+}
+
+/* When the file open as fd was made: its birth time, else its last
+ * modification (a copy is written once, when it is made). */
+static bool copy_time(int fd, struct timespec *at)
+{
+    struct stat st;
+    if (birth(fd, at))
+        return true;
+    if (fstat(fd, &st) < 0)
+        return false;
+    *at = st.st_mtim;
+    return true;
+}
+
+/* Calls visit(fd, name, ctx) for each of f's siblings with a rotated name
+ * (rotated_name()) that opens; visit() owns fd. False when f's directory
+ * cannot be read. */
+typedef void rotated_visit(int fd, const char *name, void *ctx);
+
+static bool each_rotated(const struct file *f, rotated_visit *visit, void *ctx)
+{
+    DIR *d = f->dir ? opendir(f->dir) : NULL;
+    if (!d)
+        return false;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!rotated_name(f, de->d_name))
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd >= 0)
+            visit(fd, de->d_name, ctx);
+    }
+    closedir(d);
+    return true;
+}
+
+/* oldest_copy_after()'s search. */
+struct oldest {
+    const struct file *f;
+    const struct timespec *after;
+    const struct stat *skip;
+    int best;
+    unsigned long best_number;
+    struct timespec at;
+};
+
+static void consider_copy(int fd, const char *name, void *ctx)
+{
+    struct oldest *o = ctx;
+    const struct file *f = o->f;
+    struct stat st;
+    struct timespec made;
+    /* The generation number in the name (app.log.3: 3) breaks ties. */
+    unsigned long number = strtoul(name + strlen(f->base) + 1, NULL, 10);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) ||
+        (o->skip && st.st_dev == o->skip->st_dev && st.st_ino == o->skip->st_ino) ||
+        queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
+        later(o->after, &made) || already_read(f, fd, &st) ||
+        (o->best >= 0 &&
+         (later(&made, &o->at) || (!later(&o->at, &made) && number < o->best_number)))) {
+        close(fd);
+        return;
+    }
+    if (o->best >= 0)
+        close(o->best);
+    o->best = fd;
+    o->best_number = number;
+    o->at = made;
+}
+
+/* The oldest of f's rotated siblings made at `after` or later, with *at
+ * its time: the copy of the generation that followed. Names are not
+ * trusted for the order (the writer may shift app.log.1 to app.log.2 as
+ * we look), only to break ties of time (file times tick every few
+ * milliseconds; the higher number is the older). Not candidates: the file
+ * being read, those waiting, the generations read already, and `skip`
+ * (dev, ino; NULL for none). Returns its descriptor or -1. */
+static int oldest_copy_after(const struct file *f, const struct timespec *after,
+                             const struct stat *skip, struct timespec *at)
+{
+    struct oldest o = {.f = f, .after = after, .skip = skip, .best = -1};
+    each_rotated(f, consider_copy, &o);
+    if (o.best >= 0)
+        *at = o.at;
+    return o.best;
+}
+
+/* Whether a directory's status a and b, taken before and after reading
+ * it, say it did not change meanwhile: a name renamed while readdir runs
+ * (the writer shifting app.log.1 to app.log.2) may be missed. */
+static bool dir_unchanged(const struct stat *a, const struct stat *b)
+{
+    return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Where to go on after f was truncated: the copy of what was read, from
+ * our offset (*from = truncated_at), or else the oldest copy made after
+ * it, from 0 (*lost when the copy of what was read is not there). A copy
+ * is told by content whichever look found it; the directory is read again
+ * when it changed meanwhile. Returns the descriptor, with *made its time,
+ * or -1. */
+static int find_continuation(struct file *f, uint64_t *from, struct timespec *made, bool *lost)
+{
+    for (unsigned tries = 0;; tries++) {
+        struct stat d0, d1, ms;
+        bool looked = stat(f->dir, &d0) == 0;
+        struct timespec after = f->intact_at;
+        *made = f->intact_at;
+        *from = f->truncated_at;
+        *lost = false;
+        int mine = -1, copy = sibling_find(f, is_copy, f);
+        if (copy >= 0) {
+            copy_time(copy, made);
+        } else {
+            mine = sibling_find(f, is_read_copy, f);
+            bool known = mine >= 0 && fstat(mine, &ms) == 0;
+            if (known && copy_time(mine, made))
+                after = *made;
+            copy = oldest_copy_after(f, &after, known ? &ms : NULL, made);
+            if (copy >= 0 && is_copy(copy, f)) {
+                looked = false; /* found late: look again */
+            } else {
+                *from = 0;
+                /* Copies made later, and not the one of what we read:
+                 * that one was deleted before we looked (we lagged more
+                 * rotations than the copies kept), and what we had not
+                 * read of it is gone. */
+                *lost = copy >= 0 && mine < 0;
+                looked = looked && !(copy >= 0 && is_read_copy(copy, f));
+            }
+            if (mine >= 0)
+                close(mine);
+        }
+        if ((looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1)) || tries == 8)
+            return copy;
+        if (copy >= 0)
+            close(copy);
+    }
+}
+
 void name_truncated(atail *t, struct file *f)
 {
     f->trunc_pending = false;
-    int copy = name_find_sibling(f, is_copy, f);
+    /* Copies made after the content we read was last seen in place hold
+     * newer data; the copy of the generation we read is told by content. */
+    struct timespec made;
+    uint64_t from;
+    bool lost;
+    int copy = find_continuation(f, &from, &made, &lost);
     if (copy < 0) {
         file_restart(f);
         f->truncated = true;
         return;
     }
-    /* copytruncate: finish the copy from where we were, then read the
+    /* copytruncate: finish the copy from where we were (or read the next
+     * copy made), the later copies in the order they were made, then the
      * truncated file from its start. */
-    char sig[FILE_SIG_MAX], head[FILE_SIG_MAX];
-    uint32_t sig_len = f->sig_len, head_len = f->head_sig_len;
+    char sig[FILE_SIG_MAX];
+    uint32_t sig_len = f->sig_len;
     memcpy(sig, f->sig, sig_len);
-    memcpy(head, f->head_sig, head_len);
     handle_unwatch_file(t, f);
     int cur = f->fd;
     f->fd = -1;
@@ -664,30 +850,62 @@ void name_truncated(atail *t, struct file *f)
         handle_watch_file(t, f);
         return;
     }
-    f->pos = f->truncated_at;
-    memcpy(f->sig, sig, sig_len);
-    f->sig_len = sig_len;
+    if (from > 0) {
+        f->pos = from;
+        memcpy(f->sig, sig, sig_len);
+        f->sig_len = sig_len;
+    } else {
+        f->notice = ATAIL_EVENT_TRUNCATED;
+    }
+    if (lost)
+        file_lost(f, 0);
+    f->copies = true;
+    f->copies_after = made;
     f->switch_notice = ATAIL_EVENT_TRUNCATED;
     name_expect(t, f, cur);
 }
 
-/* Whether `name` (f's name plus a suffix) looks like a rotated copy of
- * f's: a suffix such as .1, -20261126 or _2026-11-26, and not compressed
- * (logrotate's compress: its bytes are not the log's lines). Other
- * siblings (app.log.state, app.log.bak) are not generations. */
-static bool rotated_name(const struct file *f, const char *name)
+/* Whether the file open as fd holds what was read of the copy: its first
+ * bytes, and the bytes before our offset. */
+static bool holds_read(const struct file *f, int fd)
 {
-    static const char *const ext[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".Z"};
-    size_t blen = strlen(f->base), len = strlen(name);
-    if (len < blen + 2 || strncmp(name, f->base, blen) != 0 || !strchr(".-_", name[blen]) ||
-        name[blen] == '\0' || name[blen + 1] < '0' || name[blen + 1] > '9')
-        return false;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t e = strlen(ext[i]);
-        if (len > e && strcmp(name + len - e, ext[i]) == 0)
-            return false;
+    char buf[FILE_SIG_MAX];
+    struct stat st;
+    return f->head_sig_len > 0 && f->sig_len > 0 && fstat(fd, &st) == 0 &&
+           (uint64_t)st.st_size >= f->pos &&
+           pread(fd, buf, f->head_sig_len, 0) == (ssize_t)f->head_sig_len &&
+           memcmp(buf, f->head_sig, f->head_sig_len) == 0 &&
+           pread(fd, buf, f->sig_len, (off_t)(f->pos - f->sig_len)) == (ssize_t)f->sig_len &&
+           memcmp(buf, f->sig, f->sig_len) == 0;
+}
+
+/* Reading the copies of a truncated file, one is read: the next one made
+ * goes first, or the file itself comes when none is left. Returns true
+ * when the file itself still holds the copy just read (copied, not yet
+ * truncated): it is then read on from the copy's end, not from 0. */
+static bool next_copy(atail *t, struct file *f)
+{
+    struct timespec made = {0};
+    int fd = -1;
+    for (unsigned tries = 0; tries <= 8; tries++) {
+        struct stat d0, d1;
+        bool looked = stat(f->dir, &d0) == 0;
+        fd = oldest_copy_after(f, &f->copies_after, NULL, &made);
+        if (looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1))
+            break;
+        if (fd >= 0 && tries < 8) {
+            close(fd);
+            fd = -1;
+        }
     }
-    return true;
+    f->switch_notice = ATAIL_EVENT_TRUNCATED;
+    if (fd < 0) {
+        f->copies = false;
+        return f->n_next > 0 && holds_read(f, f->next_fd[0]);
+    }
+    f->copies_after = made;
+    push_first(t, f, fd);
+    return false;
 }
 
 struct generation {
@@ -701,53 +919,55 @@ static int by_birth(const void *a, const void *b)
     return later(&x->born, &y->born) - later(&y->born, &x->born);
 }
 
+/* name_queue_later_siblings()'s search. */
+struct later_siblings {
+    struct file *f;
+    struct timespec born; /* the open file's */
+    const struct stat *cur;
+    struct generation *g;
+    size_t n, cap;
+};
+
+static void consider_later(int fd, const char *name, void *ctx)
+{
+    struct later_siblings *ls = ctx;
+    struct file *f = ls->f;
+    struct stat st;
+    struct timespec b;
+    (void)name;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !birth(fd, &b) || !later(&b, &ls->born) ||
+        (st.st_dev == f->dev && st.st_ino == f->ino) ||
+        (ls->cur && st.st_dev == ls->cur->st_dev && st.st_ino == ls->cur->st_ino)) {
+        close(fd);
+        return;
+    }
+    if (ls->n == ls->cap) {
+        size_t c = ls->cap ? ls->cap * 2 : 8;
+        struct generation *a = realloc(ls->g, c * sizeof *a);
+        if (!a) {
+            close(fd);
+            file_lost(f, (uint64_t)st.st_size);
+            return;
+        }
+        ls->g = a;
+        ls->cap = c;
+    }
+    ls->g[ls->n++] = (struct generation){fd, b};
+}
+
 void name_queue_later_siblings(atail *t, struct file *f, int cur_fd)
 {
-    struct timespec born;
-    struct stat cur;
-    DIR *d = f->dir ? opendir(f->dir) : NULL;
-    if (!d || f->fd < 0 || !birth(f->fd, &born) || (cur_fd >= 0 && fstat(cur_fd, &cur) < 0)) {
-        if (d)
-            closedir(d);
+    struct stat cur = {0};
+    struct later_siblings ls = {.f = f, .cur = cur_fd >= 0 ? &cur : NULL};
+    if (f->fd < 0 || !birth(f->fd, &ls.born) || (cur_fd >= 0 && fstat(cur_fd, &cur) < 0))
         return; /* without birth times, rotated names cannot be ordered */
-    }
-    size_t n = 0, cap = 0;
-    struct generation *g = NULL;
-    const struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!rotated_name(f, de->d_name))
-            continue;
-        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        struct stat st;
-        struct timespec b;
-        if (fd < 0)
-            continue;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !birth(fd, &b) || !later(&b, &born) ||
-            (st.st_dev == f->dev && st.st_ino == f->ino) ||
-            (cur_fd >= 0 && st.st_dev == cur.st_dev && st.st_ino == cur.st_ino)) {
-            close(fd);
-            continue;
-        }
-        if (n == cap) {
-            size_t c = cap ? cap * 2 : 8;
-            struct generation *a = realloc(g, c * sizeof *a);
-            if (!a) {
-                close(fd);
-                file_lost(f, (uint64_t)st.st_size);
-                continue;
-            }
-            g = a;
-            cap = c;
-        }
-        g[n++] = (struct generation){fd, b};
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(g, n, sizeof *g, by_birth);
-    for (size_t i = 0; i < n; i++)
-        push_next(t, f, g[i].fd);
-    free(g);
-    if (n > 0)
+    each_rotated(f, consider_later, &ls);
+    if (ls.n > 1)
+        qsort(ls.g, ls.n, sizeof *ls.g, by_birth);
+    for (size_t i = 0; i < ls.n; i++)
+        push_next(t, f, ls.g[i].fd);
+    free(ls.g);
+    if (ls.n > 0)
         start_grace(t, f);
 }
 
@@ -761,7 +981,8 @@ bool name_settle(atail *t, struct file *f)
 {
     if (f->n_next == 0 && !f->name_missing)
         return false;
-    bool leave = handle_now_ms() >= f->deadline_ms;
+    /* (A copytruncate copy is complete: nothing more will come to it.) */
+    bool leave = f->copies || handle_now_ms() >= f->deadline_ms;
     if (!leave && f->n_next > 0) {
         struct stat st;
         leave = fstat(f->next_fd[0], &st) == 0 && st.st_size > 0;
@@ -783,11 +1004,21 @@ bool name_settle(atail *t, struct file *f)
     handle_catch_up_events(t, f);
     queue_departed(t, f);
     if (f->n_next > 0) {
+        bool resume = f->copies && next_copy(t, f);
+        uint64_t pos = f->pos;
+        uint32_t sig_len = f->sig_len;
+        char sig[FILE_SIG_MAX];
+        memcpy(sig, f->sig, sig_len);
         int wid;
         int fd = pop_next(f, &wid);
         enum atail_event_kind notice = f->switch_notice ? f->switch_notice : ATAIL_EVENT_ROTATED;
         f->switch_notice = 0;
-        adopt(t, f, fd, notice);
+        adopt(t, f, fd, resume ? 0 : notice);
+        if (resume && f->fd >= 0) {
+            f->pos = pos;
+            memcpy(f->sig, sig, sig_len);
+            f->sig_len = sig_len;
+        }
         /* Its watch was one more registration on the same inode as the
          * one adopt() made for it: drop it unless it is that one. */
         if (wid >= 0 && wid != f->wid)

@@ -20,7 +20,10 @@
  * Commits only record positions in memory; the file is written by
  * ckpt_save() (atomic) every state_interval_ms, at the first commit after a
  * rotation, at every commit when the interval is 0, and on close. */
-#include "handle.h"
+#include "state.h"
+
+#include "name.h"
+#include "sibling.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -122,7 +125,7 @@ static bool is_rotated(int fd, void *ctx)
 static int resume_missing(atail *t, struct file *f, const struct ckpt_entry *e)
 {
     struct rotated_ctx ctx = {t, e};
-    int old = name_find_sibling(f, is_rotated, &ctx);
+    int old = sibling_find(f, is_rotated, &ctx);
     if (old < 0)
         return 0;
     int r = file_switch(f, old);
@@ -157,7 +160,7 @@ int state_resume(atail *t, struct file *f)
         return 1; /* else rewritten, truncated or recycled: from 0 */
     }
     struct rotated_ctx ctx = {t, e};
-    int old = f->by_name ? name_find_sibling(f, is_rotated, &ctx) : -1;
+    int old = f->by_name ? sibling_find(f, is_rotated, &ctx) : -1;
     if (old >= 0) {
         /* Read the rotated file from the mark, then the name's from 0. */
         int cur = f->fd;

@@ -8,7 +8,7 @@
  *   inotify  Linux; no wakeup while nothing changes;
  *   poll     stat polling on a timer, for filesystems inotify cannot see
  *            (network, FUSE), when inotify watches run out, or on request.
- * Which file goes to which backend is decided in one place: atail.c's
+ * Which file goes to which backend is decided in one place: handle.c's
  * choose_backend(). */
 #ifndef ATAIL_WATCH_H
 #define ATAIL_WATCH_H

@@ -120,11 +120,14 @@ static void *xrealloc(void *p, size_t n)
     return q;
 }
 
-/* Appends [lo, hi], merging it with the last range when they touch (the
- * ranges are added in increasing order). */
+/* Appends [lo, hi], merging it with the last range when they touch. */
 static void ranges_add(struct ranges *r, uint64_t lo, uint64_t hi)
 {
-    if (r->n > 0 && r->v[r->n - 1].hi != UINT64_MAX && lo <= r->v[r->n - 1].hi + 1) {
+    /* Merged into the last range only when it starts within or just after
+     * it: ranges read unsorted (--allow-lost) are sorted, then merged, by
+     * ranges_normalize(). */
+    if (r->n > 0 && r->v[r->n - 1].hi != UINT64_MAX && lo >= r->v[r->n - 1].lo &&
+        lo <= r->v[r->n - 1].hi + 1) {
         if (hi > r->v[r->n - 1].hi)
             r->v[r->n - 1].hi = hi;
         return;

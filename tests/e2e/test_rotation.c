@@ -547,6 +547,189 @@ Test(rotation, poll_copytruncate, .timeout = 180)
     writer_rotation("poll_copytruncate", "copytruncate", F_POLL, 1.0 / 3);
 }
 
+/* ---- copytruncate while the follower lags --------------------------------- */
+
+/* Marks in on[1..n] the sequence numbers the file at path holds. */
+static void mark_seqs(const char *path, bool *on, uint64_t n)
+{
+    if (!exists(path))
+        return;
+    struct buf b = {0};
+    read_file(path, &b);
+    for (const char *p = b.data; (p = strstr(p, "seq=")) != NULL; p += 4) {
+        uint64_t s = strtoull(p + 4, NULL, 10);
+        if (s >= 1 && s <= n)
+            on[s] = true;
+    }
+    buf_free(&b);
+}
+
+/* The largest sequence number in the file at path (0: none). */
+static uint64_t max_seq(const char *path)
+{
+    struct buf b = {0};
+    read_file(path, &b);
+    uint64_t max = 0;
+    for (const char *p = b.data; (p = strstr(p, "seq=")) != NULL; p += 4) {
+        uint64_t s = strtoull(p + 4, NULL, 10);
+        max = s > max ? s : max;
+    }
+    buf_free(&b);
+    return max;
+}
+
+/* Appends to allow, as ranges, the numbers in (from, to] that on[] does
+ * not hold; returns how many. */
+static uint64_t append_missing(const char *allow, const bool *on, uint64_t from, uint64_t to)
+{
+    uint64_t count = 0;
+    for (uint64_t s = from + 1; s <= to; s++) {
+        if (on[s])
+            continue;
+        uint64_t e = s;
+        while (e < to && !on[e + 1])
+            e++;
+        char range[64];
+        snprintf(range, sizeof range, "%" PRIu64 "-%" PRIu64 " # gone when it woke\n", s, e);
+        append_str(allow, range);
+        count += e - s + 1;
+        s = e;
+    }
+    return count;
+}
+
+/* The log is rotated by copytruncate every 0.2 s at 10,000 lines/s, 5
+ * copies kept (log_writer), 40,000 lines; once the follower has printed
+ * 0.9 s of lines it is stopped (SIGSTOP) for `stop_ms`, then continued.
+ * Every line still on disk when it wakes must be printed once, in order:
+ * the copy of the generation it was reading from where it stopped, the
+ * later copies as they were made (log_writer shifts app.log.1 to
+ * app.log.2 ... meanwhile), then the log.
+ *
+ * Allowed to be missing, and no more: the lines log_writer reports as
+ * written between a copy and its truncation (in no file a reader can
+ * see), and the lines that were on no disk file when the follower woke
+ * and it had not printed before it stopped (copies deleted as more than
+ * 5 rotations passed: 1.5 s is 7 or 8 rotations), or only in app.log.5,
+ * which the next rotation deletes, up to 0.2 s after it woke (a follower
+ * on a busy machine, or under a sanitizer, may come too late for it). To
+ * tell those, the writer is stopped too for the moment the test reads the
+ * files (the follower's output, app.log and its copies), then both are
+ * continued. When lines were on no file, the follower must have said so
+ * (LOST). */
+static void copytruncate_lagging(const char *workload, unsigned flags, int stop_ms)
+{
+    const uint64_t n = 4 * RATE;
+    const char *report = scratch_path("report.txt");
+    write_str(app_log(), MARKER);
+    struct follower f = follower_start(workload, app_log(), flags, NULL);
+    follower_ready(&f);
+    struct proc *w = WRITER("-r", u64(RATE), "-c", u64(n), "-f", app_log(), "--rotate=copytruncate",
+                            "--rotate-seconds=" ROTATE_EVERY, "--keep=5", "--report", report,
+                            "--truncate-delay=0.005");
+
+    char needle[40];
+    snprintf(needle, sizeof needle, "seq=%u\n", RATE * 9 / 10);
+    off_t scanned = 0;
+    cr_assert(wait_file(f.out, needle, WAIT_MS, &scanned), "%s: %s never printed %s", workload,
+              f.cmd, needle);
+    cr_assert_eq(kill(f.p->pid, SIGSTOP), 0);
+    sleep_ms(stop_ms);
+    cr_assert_eq(kill(w->pid, SIGSTOP), 0);
+    bool *on = calloc(n + 1, sizeof *on), *oldest = calloc(n + 1, sizeof *oldest);
+    cr_assert(on && oldest);
+    mark_seqs(app_log(), on, n);
+    for (int k = 1; k <= 4; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "app.log.%d", k);
+        mark_seqs(log_path(name), on, n);
+    }
+    mark_seqs(log_path("app.log.5"), oldest, n);
+    uint64_t printed = max_seq(f.out), written = 0;
+    for (uint64_t s = 1; s <= n; s++)
+        written = on[s] ? s : written;
+    cr_assert_eq(kill(f.p->pid, SIGCONT), 0);
+    cr_assert_eq(kill(w->pid, SIGCONT), 0);
+    writer_finish(w);
+    proc_free(w);
+    finish_follower(&f, n);
+
+    /* The writer's report (copy-to-truncation losses), then what was gone. */
+    const char *allow = scratch_path("allowed.txt");
+    struct buf rep = {0};
+    read_file(report, &rep);
+    write_file(allow, rep.data, rep.len);
+    buf_free(&rep);
+    uint64_t allowed = append_missing(allow, on, printed, written), gone = 0;
+    for (uint64_t s = printed + 1; s <= written; s++) {
+        gone += !on[s] && !oldest[s];
+        on[s] = on[s] || oldest[s];
+    }
+    /* Of those on no file, the ones log_writer reports written between a
+     * copy and its truncation; the others were in copies deleted before
+     * it woke. */
+    struct buf windows = {0};
+    read_file(report, &windows);
+    uint64_t window = 0;
+    for (const char *p = windows.data; p && *p;) {
+        unsigned long long lo, hi;
+        if (sscanf(p, "%llu-%llu", &lo, &hi) == 2)
+            for (uint64_t s = lo > printed ? lo : printed + 1; s <= hi && s <= written; s++)
+                window += !on[s];
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    buf_free(&windows);
+    free(on);
+    free(oldest);
+    cr_log_info("%s: stopped with seq 1-%" PRIu64 " printed, woke with seq 1-%" PRIu64
+                " written: %" PRIu64 " on no file (%" PRIu64
+                " of them written between a copy and its truncation), %" PRIu64
+                " only in app.log.5",
+                workload, printed, written, gone, window, allowed - gone);
+    judge(workload, &f, n, allow, true, NULL);
+
+    /* Lines gone apart from the copy-to-truncation losses: said. */
+    struct buf err = {0};
+    read_file(f.err, &err);
+    if (gone > window && !peer_gnu())
+        cr_expect(strstr(err.data, "deleted before it could be read") != NULL,
+                  "%s: %" PRIu64 " lines were gone when it woke, and it did not say so: %s",
+                  workload, gone - window, err.data);
+    buf_free(&err);
+    proc_free(f.p);
+}
+
+Test(rotation, copytruncate_lagging_0_3s, .timeout = 120)
+{
+    copytruncate_lagging("copytruncate_lagging_0.3s", 0, 300);
+}
+
+Test(rotation, copytruncate_lagging_0_7s, .timeout = 120)
+{
+    copytruncate_lagging("copytruncate_lagging_0.7s", 0, 700);
+}
+
+Test(rotation, copytruncate_lagging_1_5s, .timeout = 120)
+{
+    copytruncate_lagging("copytruncate_lagging_1.5s", 0, 1500);
+}
+
+Test(rotation, poll_copytruncate_lagging_0_3s, .timeout = 120)
+{
+    copytruncate_lagging("poll_copytruncate_lagging_0.3s", F_POLL, 300);
+}
+
+Test(rotation, poll_copytruncate_lagging_0_7s, .timeout = 120)
+{
+    copytruncate_lagging("poll_copytruncate_lagging_0.7s", F_POLL, 700);
+}
+
+Test(rotation, poll_copytruncate_lagging_1_5s, .timeout = 120)
+{
+    copytruncate_lagging("poll_copytruncate_lagging_1.5s", F_POLL, 1500);
+}
+
 /* ---- the real logrotate ------------------------------------------------------ */
 
 static const char *logrotate_bin(void)
@@ -1110,6 +1293,21 @@ Test(seqcheck, allow_lost_reads_log_writer_reports)
     cr_assert_eq(exit_code(p), 1);
     expect_has(p, "lost: 1 in 1 range: 5\n");
     expect_has(p, " lost=1 allowed_lost=3 ");
+    proc_free(p);
+}
+
+/* Ranges in any order, overlapping: a later range starting before an
+ * earlier one keeps its start (it used to be merged into the earlier one,
+ * losing the numbers below it). */
+Test(seqcheck, allow_lost_ranges_in_any_order)
+{
+    const char *allow = scratch_path("allow.txt");
+    write_str(allow, "6-7 # a window\n3-8 # gone\n");
+    char arg[300];
+    snprintf(arg, sizeof arg, "--allow-lost=%s", allow);
+    struct proc *p = SEQCHECK("seq=1\nseq=2\nseq=9\nseq=10\n", arg, "--expect=10");
+    cr_assert_eq(exit_code(p), 0, "%s%s", p->out.data, p->err.data);
+    expect_has(p, "seqcheck: OK lines=4 range=1-10 lost=0 allowed_lost=6 ");
     proc_free(p);
 }
 

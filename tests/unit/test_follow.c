@@ -1,6 +1,6 @@
-/* Unit tests for the handle (src/atail.c, src/file.c, src/start.c): start
- * positions, line splitting, spans, pipes, ordering, truncation, the
- * readiness contract and resource release. Real files in a temp directory. */
+/* Unit tests for the handle (src/atail.c and the layers beneath it,
+ * src/file.c, src/start.c): start positions, line splitting, spans, pipes, ordering, truncation,
+ * the readiness contract and resource release. Real files in a temp directory. */
 #include <atail.h>
 
 #include "scratch.h"

@@ -257,6 +257,97 @@ BACKENDS(name, copytruncate_while_behind_reads_the_copy_first)
     atail_close(tr.t);
 }
 
+/* Waits (a deadline, no blind sleep) until the filesystem stamps a new
+ * file later than anything done so far: copies made after this are told
+ * apart by their times from what was read before (ext4 stamps files with
+ * a clock that moves every few milliseconds). */
+static void next_file_time(void)
+{
+    struct stat a, b;
+    put("probe", "", O_TRUNC);
+    cr_assert_eq(stat(path("probe"), &a), 0);
+    for (int i = 0; i < 1000; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        cr_assert_eq(unlink(path("probe")), 0);
+        put("probe", "", O_TRUNC);
+        cr_assert_eq(stat(path("probe"), &b), 0);
+        if (b.st_mtim.tv_sec != a.st_mtim.tv_sec || b.st_mtim.tv_nsec != a.st_mtim.tv_nsec)
+            return;
+    }
+    cr_assert_fail("file times did not move in 1 s");
+}
+
+/* copytruncate as logrotate does it with `rotate N`: app.log.1 ... move up
+ * one, app.log is copied to app.log.1 and truncated; then `text` is
+ * written to it. */
+static void copytruncate(const char *text)
+{
+    next_file_time();
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && for i in 4 3 2 1; do [ ! -e app.log.$i ] || mv app.log.$i "
+             "app.log.$((i + 1)); done && cp app.log app.log.1",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(truncate(path("app.log"), 0), 0);
+    append("app.log", text);
+}
+
+/* Three copytruncate rotations while the follower does not look: the copy
+ * of what it was reading is finished from where it was (now app.log.3),
+ * then the later copies in the order they were made, then app.log. */
+BACKENDS(name, copytruncate_while_behind_reads_every_copy_in_order)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    copytruncate("b1\n");
+    copytruncate("c1\nc2\n");
+    copytruncate("d1\n");
+    expect(&tr, "<eof>a2|<truncated>b1|<truncated>c1|c2|<truncated>d1|");
+    atail_close(tr.t);
+}
+
+/* The copy of what the follower was reading was deleted (more rotations
+ * than the copies kept): that is said (LOST), and the copies left are
+ * read, oldest first, then app.log. */
+BACKENDS(name, copytruncate_while_behind_says_a_deleted_copy_was_lost)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    copytruncate("b1\n");
+    copytruncate("c1\n");
+    cr_assert_eq(unlink(path("app.log.2")), 0); /* a1 a2: gone */
+    expect(&tr, "<eof><lost><truncated>b1|<truncated>c1|");
+    atail_close(tr.t);
+}
+
+/* A copy made and app.log not yet truncated when the follower looks: the
+ * copy is read, then app.log from where the copy ended, not from 0. */
+BACKENDS(name, copytruncate_while_behind_goes_on_past_a_copy_not_yet_truncated)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    copytruncate("b1\n");
+    append("app.log", "b2\n");
+    next_file_time();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && mv app.log.1 app.log.2 && cp app.log app.log.1", dir);
+    cr_assert_eq(system(cmd), 0);
+    append("app.log", "b3\n"); /* between the copy and the truncation */
+    expect(&tr, "<eof>a2|<truncated>b1|b2|b3|");
+    cr_assert_eq(truncate(path("app.log"), 0), 0);
+    append("app.log", "c1\n");
+    expect(&tr, "b3|<truncated>c1|");
+    atail_close(tr.t);
+}
+
 /* The tests where files move while the follower does not look, on inotify
  * only. Each starts with follow_a1(): app.log, holding "a1\n", followed
  * from its start and read to its end. */
