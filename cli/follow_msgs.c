@@ -32,8 +32,14 @@ void fm_not_added(const struct entry *e, bool follow)
         if (follow)
             msg(0, "%s: cannot follow end of this type of file; giving up on this name",
                 quote_name_if_needed(0, e->name));
+    } else if (e->is_stdin && err == EBADF) {
+        /* GNU's tail_lines/tail_bytes fstat() first; following, tail_file
+         * fstat()s again and says so too. */
+        msg(err, "cannot fstat %s", quote_name(0, e->name));
+        if (follow)
+            msg(err, "error reading %s", quote_name(0, e->name));
     } else if (e->is_stdin) {
-        msg(err, "%s %s", err == EBADF ? "cannot fstat" : "error reading", quote_name(0, e->name));
+        msg(err, "error reading %s", quote_name(0, e->name));
     } else {
         open_failed(e, err);
     }
