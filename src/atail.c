@@ -293,6 +293,8 @@ int handle_set_backend(atail *t, struct backend **be, const char *dir)
 void handle_use_polling(atail *t, struct file *f)
 {
     int fwid = f->wid;
+    if (f->by_name)
+        name_unwatch_link(f); /* polling rechecks the name at every tick */
     if (f->be && f->wid >= 0)
         f->be->ops->remove(f->be->w, f->wid, f->id);
     if (f->be && f->dir_wid >= 0)
@@ -721,7 +723,7 @@ static int add_file(atail *t, const char *path, int fd, uint64_t base,
     if (r == 0 && (by_name || f->seekable))
         r = set_backend(t, f, choose_backend(t, f));
     if (r == 0 && by_name)
-        r = name_init(t, f, (fo->flags & ATAIL_FOLLOW_RETRY) != 0);
+        r = name_init(t, f, fo->flags);
     int resumed = r == 0 ? state_resume(t, f) : 0;
     if (resumed < 0)
         r = resumed;
@@ -768,7 +770,7 @@ int handle_add_failed(atail *t, const char *path, int err)
 static bool valid_follow_options(const struct atail_follow_options *fo)
 {
     return (unsigned)fo->start <= ATAIL_START_BYTE && (unsigned)fo->follow <= ATAIL_FOLLOW_NAME &&
-           !(fo->flags & ~ATAIL_FOLLOW_RETRY);
+           !(fo->flags & ~(ATAIL_FOLLOW_RETRY | ATAIL_FOLLOW_REAPPEAR));
 }
 
 int handle_add_path(atail *t, const char *path, const struct atail_follow_options *fo)
@@ -788,7 +790,8 @@ int handle_add_path(atail *t, const char *path, const struct atail_follow_option
     }
     int id = add_file(t, path, fd, 0, fo);
     bool wait = fo->follow == ATAIL_FOLLOW_NAME && (fo->flags & ATAIL_FOLLOW_RETRY);
-    if (id == -EISDIR && wait) { /* a directory for now: wait for a file */
+    if (id == -EISDIR && wait && !(fo->flags & ATAIL_FOLLOW_REAPPEAR)) {
+        /* a directory for now: wait for a file */
         id = add_file(t, path, -1, 0, fo);
         if (id >= 0)
             t->files[id]->error = t->files[id]->last_error = -EISDIR;

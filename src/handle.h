@@ -114,7 +114,10 @@ void handle_use_polling(atail *t, struct file *f);
 void handle_catch_up_events(atail *t, const struct file *f);
 
 /* name.c: following by name. */
-int name_init(atail *t, struct file *f, bool retry);
+int name_init(atail *t, struct file *f, unsigned flags);
+/* Cuts the last component off a directory path, in place. Returns false at
+ * the top ("/" or "."). */
+bool name_path_up(char *p);
 void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name,
                     uint32_t cookie);
 void name_recheck(atail *t, struct file *f);
@@ -137,6 +140,13 @@ void name_expect(atail *t, struct file *f, int next_fd);
  * the open file and that are not cur_fd's file (generations rotated while
  * nobody followed the name), to be read before cur_fd's. */
 void name_queue_later_siblings(atail *t, struct file *f, int cur_fd);
+
+/* name_link.c: while f's name is a symbolic link, watches its final
+ * target's directory (inotify only); stops when it is not one. */
+void name_watch_link(atail *t, struct file *f);
+void name_unwatch_link(struct file *f);
+/* Whether a change reported by watch wid concerns f's link target. */
+bool name_link_changed(struct file *f, int wid, unsigned what, const char *name);
 
 /* state.c: checkpoints. */
 int state_open(atail *t, const char *path);

@@ -41,13 +41,13 @@ static void remove_dir_watch(struct file *f)
 {
     if (f->dir_wid >= 0 && f->be && f->be->w)
         f->be->ops->remove(f->be->w, f->dir_wid, f->id);
+    if (f->link_wid == f->dir_wid)
+        f->link_wid = -1; /* it was the same watch: armed anew at the next recheck */
     f->dir_wid = -1;
     f->dir_is_parent = false;
 }
 
-/* Cuts the last component off a directory path, in place. Returns false at
- * the top ("/" or "."). */
-static bool up(char *p)
+bool name_path_up(char *p)
 {
     if (strcmp(p, "/") == 0 || strcmp(p, ".") == 0)
         return false;
@@ -81,7 +81,7 @@ static void arm_dir(atail *t, struct file *f)
             handle_use_polling(t, f); /* re-arms through the poll backend */
             break;
         }
-    } while (up(p));
+    } while (name_path_up(p));
     free(p);
 }
 
@@ -113,10 +113,11 @@ static void wait_error(struct file *f, int err)
     f->error = err;
 }
 
-int name_init(atail *t, struct file *f, bool retry)
+int name_init(atail *t, struct file *f, unsigned flags)
 {
     f->by_name = true;
-    f->retry = retry;
+    f->retry = (flags & (ATAIL_FOLLOW_RETRY | ATAIL_FOLLOW_REAPPEAR)) != 0;
+    f->give_up_dirs = (flags & ATAIL_FOLLOW_REAPPEAR) != 0;
     const char *slash = strrchr(f->path, '/');
     f->base = slash ? slash + 1 : f->path;
     if (!slash)
@@ -130,6 +131,7 @@ int name_init(atail *t, struct file *f, bool retry)
     if (f->fd >= 0)
         file_read_head(f);
     arm_dir(t, f);
+    name_watch_link(t, f);
     return 0;
 }
 
@@ -511,6 +513,7 @@ void name_recheck(atail *t, struct file *f)
     if (f->fd >= 0)
         handle_catch_up_events(t, f);
     f->recheck = false;
+    name_watch_link(t, f); /* the name may have become, or stopped being, a link */
     if (f->fd >= 0)
         queue_departed(t, f);
     struct stat st;
@@ -524,6 +527,10 @@ void name_recheck(atail *t, struct file *f)
             f->name_missing = true;
             f->name_error = err;
             start_grace(t, f);
+        } else if (f->fd < 0 && err == -EISDIR && f->give_up_dirs) {
+            f->error = err; /* ATAIL_FOLLOW_REAPPEAR gives the name up */
+            f->closed = f->at_eof = true;
+            return;
         } else if (f->fd < 0) {
             wait_error(f, err);
         }
@@ -581,6 +588,8 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
         f->recheck = true;
         return;
     }
+    if (name_link_changed(f, wid, what, name))
+        f->recheck = true;
     if (wid < 0 || wid != f->dir_wid)
         return;
     if (what & (WATCH_DIR_GONE | WATCH_GONE)) {
@@ -805,11 +814,12 @@ bool name_settle(atail *t, struct file *f)
     f->name_missing = false;
     while (f->n_departed > 0)
         departed_remove(f, 0);
-    f->recheck = f->retry; /* what the name became meanwhile (a directory?) */
+    bool wait = f->retry && !(f->give_up_dirs && f->name_error == -EISDIR);
+    f->recheck = wait; /* what the name became meanwhile (a directory?) */
     f->notice = ATAIL_EVENT_GONE;
     f->notice_error = f->name_error;
     f->last_error = f->name_error;
-    if (!f->retry) {
+    if (!wait) {
         f->closed = true;
         f->at_eof = true;
     }
@@ -818,6 +828,7 @@ bool name_settle(atail *t, struct file *f)
 
 void name_release(atail *t, struct file *f)
 {
+    name_unwatch_link(f);
     remove_dir_watch(f);
     clear_grace(t, f);
     drop_next(f, false);
