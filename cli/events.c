@@ -299,6 +299,9 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
     case ATAIL_EVENT_ROTATED:
         fm_rotated(e);
         break;
+    case ATAIL_EVENT_POLLING:
+        fm_polling(ev->error);
+        break;
     case ATAIL_EVENT_APPEARED:
         fm_appeared(e);
         e->said_error = 0;
@@ -375,6 +378,7 @@ int events_handle(struct run *r, const struct atail_event *ev)
         return initial_done(r, k);
     case ATAIL_EVENT_TRUNCATED:
     case ATAIL_EVENT_LOST:
+    case ATAIL_EVENT_POLLING:
     case ATAIL_EVENT_ROTATED:
     case ATAIL_EVENT_APPEARED:
     case ATAIL_EVENT_GONE:

@@ -120,3 +120,10 @@ void fm_save_failed(const char *state_path, int error)
 {
     msg(-error, "cannot save state to %s", quote_name(0, state_path));
 }
+
+void fm_polling(int error)
+{
+    if (error == -ENOENT)
+        msg(0, "directory containing watched file was removed");
+    msg(0, "inotify cannot be used, reverting to polling");
+}

@@ -42,6 +42,10 @@ void fm_read_error(const struct entry *e, int error, const struct cli_options *o
 void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags,
              uint64_t max_line);
 
+/* ATAIL_EVENT_POLLING: why inotify is given up for a name, and that it
+ * is: "inotify cannot be used, reverting to polling". */
+void fm_polling(int error);
+
 /* ATAIL_EVENT_TRUNCATED: "x: file truncated". */
 void fm_truncated(const struct entry *e);
 

@@ -266,6 +266,11 @@ enum atail_event_kind {
                               or one more generation than the library keeps
                               while behind); offset is the file's running
                               total of bytes known lost. */
+    ATAIL_EVENT_POLLING,   /* following by name, the name is watched by
+                              polling (every poll_interval_ms) from now on,
+                              inotify being of no use for it; error says
+                              why: -ENOENT, its directory was removed (said
+                              after the file's ATAIL_EVENT_GONE). */
 };
 
 /* Flags of a line event.

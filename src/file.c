@@ -566,6 +566,12 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             f->notice_error = 0;
             return 1;
         }
+        if (f->polling_notice && !f->name_missing) {
+            set_event(ev, f, ATAIL_EVENT_POLLING);
+            ev->error = f->polling_notice;
+            f->polling_notice = 0;
+            return 1;
+        }
         if (deliver(f, cfg, ev))
             return 1;
         if (f->at_eof && !f->eof_reported) {

@@ -99,6 +99,8 @@ struct file {
     enum atail_event_kind switch_notice; /* what the next switch announces
                                             (0: ROTATED) */
     int notice_error;
+    int polling_notice; /* ATAIL_EVENT_POLLING to deliver (its negative errno) once
+                           the name's departure is told */
 
     /* Following by name (name.c). */
     bool by_name;

@@ -9,12 +9,13 @@
  *   name leads to our file            nothing to do
  *   name leads to another file        open it (queue next_fd); keep reading the
  *                                     old file until the new one has data
- *                                     (the writer moved on) or the grace
- *                                     period ends; read the old file one
- *                                     last time; switch: ROTATED
+ *                                     (the writer moved on), no process has
+ *                                     the old one open for writing, or the
+ *                                     grace period ends; read the old file
+ *                                     one last time; switch: ROTATED
  *   name leads nowhere (or to a dir)  keep reading the old file for the
  *                                     grace period, then GONE; wait for the
- *                                     name (retry) or end
+ *                                     name (retry, reappear) or end
  *   no file yet, name appears         open it, read from 0: APPEARED
  *
  * Rotations that happen while we are behind (output blocked, machine busy)
@@ -592,6 +593,13 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
         f->recheck = true;
     if (wid < 0 || wid != f->dir_wid)
         return;
+    if ((what & (WATCH_DIR_GONE | WATCH_GONE)) && f->dir_is_parent && f->be == &t->inotify) {
+        /* The name's directory was removed (or moved): as GNU tail, the
+         * name is polled from now on, and that is said. */
+        handle_use_polling(t, f);
+        f->polling_notice = -ENOENT;
+        return;
+    }
     if (what & (WATCH_DIR_GONE | WATCH_GONE)) {
         /* The directory went away (or its watch did): watch what exists. */
         remove_dir_watch(f);
@@ -766,6 +774,20 @@ void name_expect(atail *t, struct file *f, int next_fd)
     start_grace(t, f);
 }
 
+/* Whether some process may still append to the file open as fd: it is
+ * open for writing somewhere. The kernel grants a read lease only when it
+ * is not (fcntl(2), F_SETLEASE); the lease is dropped at once. (No signal
+ * can come of it: our descriptors have no owner, F_SETOWN.) When it cannot
+ * tell (not the file's owner and no CAP_LEASE, a filesystem without
+ * leases), the answer is yes. */
+static bool may_be_written(int fd)
+{
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+        return true;
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    return false;
+}
+
 bool name_settle(atail *t, struct file *f)
 {
     if (f->n_next == 0 && !f->name_missing)
@@ -775,6 +797,14 @@ bool name_settle(atail *t, struct file *f)
         struct stat st;
         leave = fstat(f->next_fd[0], &st) == 0 && st.st_size > 0;
     }
+    /* The name leads to another file (or its directory is gone) and no
+     * writer has the old one open: nothing can come to it any more (rotated
+     * with `mv new app.log` after the writer closed it, or by a writer that
+     * opens the log for each line): no grace period. (A name that leads
+     * nowhere still waits: its writer may be about to create the new
+     * file.) */
+    if (!leave && f->fd >= 0 && (f->n_next > 0 || access(f->dir, F_OK) != 0))
+        leave = !may_be_written(f->fd);
     if (!leave)
         return false; /* the grace timer or a change wakes us */
     if (!f->draining) {

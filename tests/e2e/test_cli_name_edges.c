@@ -3,7 +3,8 @@
  * with GNU tail 9.1: --follow=name without --retry picks up a name that
  * comes back while another file is read, and ends when none is; a symbolic
  * link whose target appears or is rotated in another directory; a name
- * that is a directory at the start (-F), or becomes one (-f --retry). */
+ * that is a directory at the start (-F), or becomes one (-f --retry); the
+ * name's directory removed and made again (inotify-dir-recreate.sh). */
 #include "cli_common.h"
 
 #include <signal.h>
@@ -172,6 +173,43 @@ Test(cli_name_edges, follow_descriptor_retry_gives_up_a_directory)
               "atail: cannot open 'm' for reading: No such file or directory\n"
               "atail: 'm' has been replaced with an untailable file; giving up on this name\n"
               "atail: no files remaining\n");
+    proc_free(a);
+    proc_free(g);
+}
+
+/* The name's directory removed, then made again (GNU's tail-2/
+ * inotify-dir-recreate.sh): said as GNU says it, and the name polled from
+ * then on. */
+Test(cli_name_edges, directory_removed_and_recreated)
+{
+    cr_assert_eq(mkdir(scratch_path("dir"), 0755), 0);
+    write_str(scratch_path("dir/file"), "inotify\n");
+    struct proc *a = start_in_scratch((const char *[]){atail(), "-F", "dir/file", NULL});
+    struct proc *g = start_in_scratch((const char *[]){GNU_TAIL, "-F", "dir/file", NULL});
+    expect_output(a, "inotify\n", "atail: initial content");
+    expect_output(g, "inotify\n", "GNU tail: initial content");
+    wait_inotify_watch(a);
+    wait_inotify_watch(g);
+    cr_assert_eq(unlink(scratch_path("dir/file")), 0); /* rm -r dir */
+    cr_assert_eq(rmdir(scratch_path("dir")), 0);
+    expect_stderr(a, "atail: inotify cannot be used, reverting to polling\n", "atail: polling");
+    expect_stderr(g, "tail: inotify cannot be used, reverting to polling\n", "GNU tail: polling");
+    cr_assert_eq(mkdir(scratch_path("dir"), 0755), 0);
+    write_str(scratch_path("dir/file"), "back\n");
+    expect_output(a, "inotify\nback\n", "atail: the new file");
+    expect_output(g, "inotify\nback\n", "GNU tail: the new file");
+    const char *want = "atail: 'dir/file' has become inaccessible: No such file or directory\n"
+                       "atail: directory containing watched file was removed\n"
+                       "atail: inotify cannot be used, reverting to polling\n"
+                       "atail: 'dir/file' has appeared;  following new file\n";
+    expect_stderr(a, want, "atail: appeared");
+    expect_stderr(g, "tail: 'dir/file' has appeared", "GNU tail: appeared");
+    stop_by(a, SIGTERM);
+    proc_stop(g, SIGKILL, WAIT_MS);
+    char *g_err = gnu_as_atail(&g->err);
+    cr_expect_str_eq(a->err.data, g_err, "stderr differs from GNU tail's");
+    cr_expect_str_eq(a->err.data, want);
+    free(g_err);
     proc_free(a);
     proc_free(g);
 }
