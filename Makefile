@@ -1,7 +1,8 @@
 # Thin wrapper over CMake. `make` builds build/atail, build/log_writer and
 # build/async_tail; `make demo` runs the exercise; `make check` installs what
-# the tests need (Debian packages), builds and runs every test, including an
-# ASan+UBSan build of the whole suite, end-to-end tests under valgrind, a
+# the tests need (Debian packages), builds and runs every test, GNU
+# coreutils' own tail tests (scripts/gnu-suite.sh, when a copy is found),
+# an ASan+UBSan build of the whole suite, end-to-end tests under valgrind, a
 # short run of every fuzz target, and the linters.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -9,7 +10,7 @@ PREFIX ?= /usr/local
 CMAKE ?= cmake
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all demo demo-py check check-fast check-asan test-deps install clean format lint bench fuzz
+.PHONY: all demo demo-py check check-fast check-asan gnu-suite test-deps install clean format lint bench fuzz
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -33,10 +34,15 @@ test-deps:
 
 check: test-deps
 	$(MAKE) check-fast
+	scripts/gnu-suite.sh $(BUILD)
 	$(MAKE) check-asan
 	scripts/valgrind.sh $(BUILD)
 	scripts/fuzz.sh 15
 	scripts/lint.sh
+
+# GNU coreutils 9.1's tail tests against build/atail (see scripts/gnu-suite.sh).
+gnu-suite: all
+	scripts/gnu-suite.sh $(BUILD)
 
 check-asan:
 	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATAIL_SANITIZE=ON

@@ -797,13 +797,16 @@ bool name_settle(atail *t, struct file *f)
         struct stat st;
         leave = fstat(f->next_fd[0], &st) == 0 && st.st_size > 0;
     }
-    /* The name leads to another file (or its directory is gone) and no
-     * writer has the old one open: nothing can come to it any more (rotated
-     * with `mv new app.log` after the writer closed it, or by a writer that
-     * opens the log for each line): no grace period. (A name that leads
-     * nowhere still waits: its writer may be about to create the new
-     * file.) */
-    if (!leave && f->fd >= 0 && (f->n_next > 0 || access(f->dir, F_OK) != 0))
+    /* No writer has the old file open: nothing can come to it any more
+     * (rotated with `mv new app.log` after the writer closed it, or by a
+     * writer that opens the log for each line). No grace period then when
+     * the name leads to another file, or when the old file was deleted and
+     * the name is waited for (retry, reappear): its next file, when it
+     * comes, is read from its start. A name that would end, or whose file
+     * was renamed (its rename history is still being learnt), waits. */
+    struct stat old;
+    if (!leave && f->fd >= 0 &&
+        (f->n_next > 0 || (f->retry && fstat(f->fd, &old) == 0 && old.st_nlink == 0)))
         leave = !may_be_written(f->fd);
     if (!leave)
         return false; /* the grace timer or a change wakes us */

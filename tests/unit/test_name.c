@@ -218,6 +218,26 @@ BACKENDS(name, rotation_without_writer_switches_at_once)
     atail_close(tr.t);
 }
 
+/* Deleted, no writer holding it, the name waited for: nothing can come to
+ * the old file, so it is given up at once, not after the grace period (a
+ * minute here); the next file is read when it comes. (GNU's
+ * tail-2/inotify-dir-recreate.sh removes the directory too: its removal is
+ * seen only once the old file is closed.) */
+BACKENDS(name, deleted_without_writer_is_gone_at_once)
+{
+    struct trace tr;
+    create("app.log", "a1\n");
+    tr.t = open_backend(*poll, 60000);
+    tr.out[0] = '\0';
+    cr_assert_eq(follow_name(tr.t, "app.log", true, ATAIL_START_BEGIN), 0);
+    expect(&tr, "a1|<eof>");
+    cr_assert_eq(unlink(path("app.log")), 0);
+    expect(&tr, "a1|<eof><gone>");
+    create("app.log", "b1\n");
+    expect(&tr, "<gone><appeared>b1|");
+    atail_close(tr.t);
+}
+
 BACKENDS(name, gone_without_retry_ends)
 {
     struct trace tr;
