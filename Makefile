@@ -18,12 +18,20 @@ all: $(BUILD)/Makefile
 $(BUILD)/Makefile:
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-demo: all
-	$(CMAKE) --build $(BUILD) --target demo
+# The exercise, and nothing else on the terminal: what it needs is built
+# with the build's output in $(BUILD)/build.log (shown if the build fails;
+# one line says what was built, none when everything was up to date).
+QUIET_BUILD = CMAKE=$(CMAKE) PREFIX=$(PREFIX) scripts/quiet-build.sh $(BUILD) $(JOBS)
+DEMO_DIR = $(abspath $(BUILD))/demo
 
-demo-py: all
-	mkdir -p $(BUILD)/demo && cd $(BUILD)/demo && \
-	  PYTHONPATH=$(CURDIR)/$(BUILD)/python ATAIL_LOG_WRITER=$(CURDIR)/$(BUILD)/log_writer \
+demo:
+	@$(QUIET_BUILD) async_tail log_writer
+	@mkdir -p $(DEMO_DIR) && cd $(DEMO_DIR) && ../async_tail
+
+demo-py:
+	@$(QUIET_BUILD) atail_python log_writer
+	@mkdir -p $(DEMO_DIR) && cd $(DEMO_DIR) && \
+	  PYTHONPATH=$(abspath $(BUILD))/python ATAIL_LOG_WRITER=$(abspath $(BUILD))/log_writer \
 	  python3 $(CURDIR)/examples/async_tail.py
 
 bench: all
