@@ -23,10 +23,11 @@ $(BUILD)/Makefile:
 # one line says what was built, none when everything was up to date).
 QUIET_BUILD = CMAKE=$(CMAKE) PREFIX=$(PREFIX) scripts/quiet-build.sh $(BUILD) $(JOBS)
 DEMO_DIR = $(abspath $(BUILD))/demo
+DEMO_ARGS ?=
 
 demo:
 	@$(QUIET_BUILD) async_tail log_writer
-	@mkdir -p $(DEMO_DIR) && cd $(DEMO_DIR) && ../async_tail
+	@mkdir -p $(DEMO_DIR) && cd $(DEMO_DIR) && ../async_tail $(DEMO_ARGS)
 
 demo-py:
 	@$(QUIET_BUILD) atail_python log_writer
