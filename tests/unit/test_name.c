@@ -53,12 +53,20 @@ struct trace {
     char out[1024];
 };
 
-/* Opens tr's handle and follows `name` by name on it. */
-static void start(struct trace *tr, bool poll, const char *name, bool retry, enum atail_start from)
+/* Opens tr's handle, waiting grace_ms for a rotated file's last lines,
+ * and follows `name` by name on it. */
+static void start_grace(struct trace *tr, bool poll, const char *name, bool retry,
+                        enum atail_start from, unsigned grace_ms)
 {
-    tr->t = open_handle(poll);
+    tr->t = open_backend(poll, grace_ms);
     cr_assert_eq(follow_name(tr->t, name, retry, from), 0);
     tr->out[0] = '\0';
+}
+
+/* The same with the tests' usual grace period (open_handle()'s). */
+static void start(struct trace *tr, bool poll, const char *name, bool retry, enum atail_start from)
+{
+    start_grace(tr, poll, name, retry, from, 300);
 }
 
 /* Appends events to the trace until `want` is a suffix of it, or the
@@ -193,9 +201,7 @@ BACKENDS(name, rotation_without_writer_switches_at_once)
 {
     struct trace tr;
     create("app.log", "a1\n");
-    tr.t = open_backend(*poll, 60000);
-    tr.out[0] = '\0';
-    cr_assert_eq(follow_name(tr.t, "app.log", false, ATAIL_START_BEGIN), 0);
+    start_grace(&tr, *poll, "app.log", false, ATAIL_START_BEGIN, 60000);
     expect(&tr, "a1|<eof>");
     create("x", "");
     mv("x", "app.log");
@@ -227,9 +233,7 @@ BACKENDS(name, deleted_without_writer_is_gone_at_once)
 {
     struct trace tr;
     create("app.log", "a1\n");
-    tr.t = open_backend(*poll, 60000);
-    tr.out[0] = '\0';
-    cr_assert_eq(follow_name(tr.t, "app.log", true, ATAIL_START_BEGIN), 0);
+    start_grace(&tr, *poll, "app.log", true, ATAIL_START_BEGIN, 60000);
     expect(&tr, "a1|<eof>");
     cr_assert_eq(unlink(path("app.log")), 0);
     expect(&tr, "a1|<eof><gone>");
