@@ -163,6 +163,7 @@ int main(int argc, char **argv)
         out_stdout_closed();
     setlocale(LC_ALL, "");
     quote_init();
+    program_name_set(argc > 0 ? argv[0] : NULL);
 
     struct cli_options o;
     int status = options_parse(argc, argv, &o);

@@ -108,13 +108,13 @@ static int report_not_added(struct run *r, size_t k)
     const struct entry *e = &r->ents[k];
     int err = e->id >= 0 ? e->start_error : e->add_error;
     r->failed = true;
-    if (e->id < 0 && r->headers && (err == -EISDIR || e->is_stdin)) {
+    if (r->headers && (err == -EISDIR || e->is_stdin)) {
         int w = write_header(r, k);
         if (w)
             return w;
     }
     int s = before_message(r);
-    fm_not_added(e, r->o->follow);
+    fm_not_added(e, r->o);
     return s;
 }
 
@@ -271,6 +271,20 @@ static int flush_carry(struct run *r, size_t k, const struct atail_event *ev)
     return span_lines_flush(&r->ents[k].carry, ev, sink_line, &sink);
 }
 
+/* Following by name without --retry (and without patterns, which may
+ * match more files later): whether an entry still has a file to read.
+ * GNU tail watches names that went away only while another file is read;
+ * the library's ATAIL_FOLLOW_REAPPEAR leaves that to us. */
+static bool any_file_read(const struct run *r)
+{
+    if (!r->o->follow_name || r->o->retry || r->has_globs)
+        return true;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->ents[i].id >= 0 && !r->ents[i].ended && !r->ents[i].waiting)
+            return true;
+    return false;
+}
+
 /* What happens to a followed name, and the errors of files. */
 static int name_event(struct run *r, struct entry *e, const struct atail_event *ev)
 {
@@ -285,6 +299,9 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
     case ATAIL_EVENT_ROTATED:
         fm_rotated(e);
         break;
+    case ATAIL_EVENT_POLLING:
+        fm_polling(ev->error);
+        break;
     case ATAIL_EVENT_APPEARED:
         fm_appeared(e);
         e->said_error = 0;
@@ -293,7 +310,11 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
     case ATAIL_EVENT_GONE:
         fm_gone(e, ev->error);
         e->said_error = ev->error;
-        e->waiting = e->retry;
+        e->waiting = true; /* (without --retry or --follow=name, END follows) */
+        if (!s && !any_file_read(r)) {
+            msg(0, "no files remaining"); /* GNU ends --follow=name here */
+            s = STOP_FAILED;
+        }
         break;
     case ATAIL_EVENT_ERROR:
         if (e->waiting) {
@@ -302,13 +323,12 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
              * said before, a directory say, is what its return ends). */
             if (ev->error != -ENOENT) {
                 if (ev->error != e->said_error)
-                    fm_wait_error(e, ev->error);
+                    (e->retry ? fm_wait_error : fm_gone)(e, ev->error);
                 e->said_error = ev->error;
             }
-            e->waiting = true;
         } else {
             r->failed = true;
-            fm_read_error(e, ev->error, r->o->follow);
+            fm_read_error(e, ev->error, r->o);
         }
         break;
     default:
@@ -358,6 +378,7 @@ int events_handle(struct run *r, const struct atail_event *ev)
         return initial_done(r, k);
     case ATAIL_EVENT_TRUNCATED:
     case ATAIL_EVENT_LOST:
+    case ATAIL_EVENT_POLLING:
     case ATAIL_EVENT_ROTATED:
     case ATAIL_EVENT_APPEARED:
     case ATAIL_EVENT_GONE:

@@ -8,6 +8,10 @@
  *   -F, --follow=name --retry   a name that cannot be opened now is said so
  *                               in its turn (as GNU does at start) and
  *                               waited for by the library
+ *   --follow=name               a name that cannot be opened now is an
+ *                               error; one that goes away later is waited
+ *                               for (ATAIL_FOLLOW_REAPPEAR) while another
+ *                               file is read (events.c), as GNU does
  *   -f --retry                  the same for a name missing at start; once
  *                               it appears it is followed by name
  *   anything else               atail_follow() with the start options
@@ -34,8 +38,8 @@ static void set_start(const struct cli_options *o, struct atail_follow_options *
         fo->follow = ATAIL_FOLLOW_NAME;
     else
         fo->follow = ATAIL_FOLLOW_DESCRIPTOR;
-    if (o->follow_name && o->retry)
-        fo->flags |= ATAIL_FOLLOW_RETRY;
+    if (o->follow_name)
+        fo->flags |= o->retry ? ATAIL_FOLLOW_RETRY : ATAIL_FOLLOW_REAPPEAR;
     if (o->lines && o->from_start) {
         fo->start = ATAIL_START_LINE; /* +0 is +1, as in GNU */
         fo->count = o->count ? o->count : 1;
@@ -166,12 +170,13 @@ static int add_path(struct run *r, struct entry *e, const struct atail_follow_op
         /* Said at its turn in the output, as GNU does; the library then
          * says the same error again, which is not repeated. */
         int fd = open(e->name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-            e->start_error = e->said_error = -errno;
+        struct stat st;
+        if (fd < 0 || (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))) {
+            e->start_error = e->said_error = fd < 0 ? -errno : -EISDIR;
             e->waiting = true;
-        } else {
-            close(fd);
         }
+        if (fd >= 0)
+            close(fd);
         e->retry = true;
         int id = atail_follow(r->t, e->name, fo);
         if (id >= 0 && e->waiting && atail_reading(r->t, id) == 1) {
@@ -188,9 +193,10 @@ static int add_path(struct run *r, struct entry *e, const struct atail_follow_op
         /* -f --retry: wait for a name missing at the start. */
         struct atail_follow_options wait = *fo;
         wait.follow = ATAIL_FOLLOW_NAME;
-        wait.flags |= ATAIL_FOLLOW_RETRY;
+        /* as GNU, a directory there ends it */
+        wait.flags |= ATAIL_FOLLOW_RETRY | ATAIL_FOLLOW_REAPPEAR;
         e->start_error = e->said_error = id;
-        e->waiting = e->retry = true;
+        e->waiting = e->retry = e->reappear = true;
         id = atail_follow(r->t, e->name, &wait);
     }
     return id;

@@ -21,7 +21,15 @@ static void open_failed(const struct entry *e, int err)
     msg(err, "cannot open %s for reading", quote_name(0, e->name));
 }
 
-void fm_not_added(const struct entry *e, bool follow)
+/* "x: cannot follow end of this type of file", and whether the name is
+ * given up: GNU says so without --retry. */
+static void cannot_follow(const struct entry *e, const struct cli_options *o)
+{
+    msg(0, "%s: cannot follow end of this type of file%s", quote_name_if_needed(0, e->name),
+        o->retry ? "" : "; giving up on this name");
+}
+
+void fm_not_added(const struct entry *e, const struct cli_options *o)
 {
     int err = e->id >= 0 ? -e->start_error : -e->add_error;
     if (e->is_glob && err == EINVAL) {
@@ -29,11 +37,16 @@ void fm_not_added(const struct entry *e, bool follow)
             quote_name_if_needed(0, e->name));
     } else if (err == EISDIR) {
         msg(err, "error reading %s", quote_name(0, e->name));
-        if (follow)
-            msg(0, "%s: cannot follow end of this type of file; giving up on this name",
-                quote_name_if_needed(0, e->name));
+        if (o->follow)
+            cannot_follow(e, o);
+    } else if (e->is_stdin && err == EBADF) {
+        /* GNU's tail_lines/tail_bytes fstat() first; following, tail_file
+         * fstat()s again and says so too. */
+        msg(err, "cannot fstat %s", quote_name(0, e->name));
+        if (o->follow)
+            msg(err, "error reading %s", quote_name(0, e->name));
     } else if (e->is_stdin) {
-        msg(err, "%s %s", err == EBADF ? "cannot fstat" : "error reading", quote_name(0, e->name));
+        msg(err, "error reading %s", quote_name(0, e->name));
     } else {
         open_failed(e, err);
     }
@@ -66,21 +79,21 @@ void fm_gone(const struct entry *e, int error)
 void fm_wait_error(const struct entry *e, int error)
 {
     if (error == -EISDIR)
-        msg(0, "%s has been replaced with an untailable file", quote_name(0, e->name));
+        msg(0, "%s has been replaced with an untailable file%s", quote_name(0, e->name),
+            e->reappear ? "; giving up on this name" : "");
     else
         open_failed(e, -error);
 }
 
-void fm_read_error(const struct entry *e, int error, bool follow)
+void fm_read_error(const struct entry *e, int error, const struct cli_options *o)
 {
     if (error == -EMFILE || error == -ENFILE) { /* a pattern's match not opened */
         open_failed(e, -error);
         return;
     }
     msg(-error, "error reading %s", quote_name(0, e->name));
-    if (error == -EISDIR && follow)
-        msg(0, "%s: cannot follow end of this type of file; giving up on this name",
-            quote_name_if_needed(0, e->name));
+    if (error == -EISDIR && o->follow)
+        cannot_follow(e, o);
 }
 
 void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags, uint64_t max_line)
@@ -106,4 +119,11 @@ void fm_truncated(const struct entry *e)
 void fm_save_failed(const char *state_path, int error)
 {
     msg(-error, "cannot save state to %s", quote_name(0, state_path));
+}
+
+void fm_polling(int error)
+{
+    if (error == -ENOENT)
+        msg(0, "directory containing watched file was removed");
+    msg(0, "inotify cannot be used, reverting to polling");
 }

@@ -10,9 +10,8 @@
 #include <stdbool.h>
 
 /* An operand that could not be followed (e->add_error), or a name waited
- * for that could not be opened at the start (e->start_error). `follow`:
- * -f or -F was given. */
-void fm_not_added(const struct entry *e, bool follow);
+ * for that could not be opened at the start (e->start_error). */
+void fm_not_added(const struct entry *e, const struct cli_options *o);
 
 /* ATAIL_EVENT_ROTATED: "'x' has been replaced;  following new file". */
 void fm_rotated(const struct entry *e);
@@ -26,21 +25,26 @@ void fm_appeared(const struct entry *e);
  * "untailable file". */
 void fm_gone(const struct entry *e, int error);
 
-/* ATAIL_EVENT_ERROR while the name is waited for: "cannot open 'x' for
- * reading: ...", or for a directory "'x' has been replaced with an
- * untailable file". */
+/* ATAIL_EVENT_ERROR while the name is waited for (--retry): "cannot open
+ * 'x' for reading: ...", or for a directory "'x' has been replaced with an
+ * untailable file" (and, when the library gives it up, "; giving up on
+ * this name"). */
 void fm_wait_error(const struct entry *e, int error);
 
 /* ATAIL_EVENT_ERROR of an open file: "error reading 'x': ...", and for a
  * directory followed, "x: cannot follow end of this type of file; giving
  * up on this name". */
-void fm_read_error(const struct entry *e, int error, bool follow);
+void fm_read_error(const struct entry *e, int error, const struct cli_options *o);
 
 /* ATAIL_EVENT_LOST: what could not be read, and the file's total (ours);
  * with ATAIL_LOST_LONG_LINE, what -n dropped of an overlong line of a
  * stream (max_line: --max-line, 0 for the default). */
 void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags,
              uint64_t max_line);
+
+/* ATAIL_EVENT_POLLING: why inotify is given up for a name, and that it
+ * is: "inotify cannot be used, reverting to polling". */
+void fm_polling(int error);
 
 /* ATAIL_EVENT_TRUNCATED: "x: file truncated". */
 void fm_truncated(const struct entry *e);

@@ -75,7 +75,7 @@ static const struct option long_options[] = {
 
 static void try_help(void)
 {
-    fprintf(stderr, "Try '%s --help' for more information.\n", PROGRAM_NAME);
+    fprintf(stderr, "Try '%s --help' for more information.\n", program_name());
 }
 
 /* Writes --help or --version text; a failed write is an error, as with GNU
@@ -320,6 +320,7 @@ static int parse_one(int c, struct cli_options *o)
         }
         return OPTIONS_RUN;
     case OPT_HELP:
+        printf("Usage: %s [OPTION]... [FILE]...\n", program_name()); /* print_text flushes */
         return print_text(usage_text);
     case OPT_VERSION:
         return print_text(PROGRAM_NAME " " ATAIL_VERSION_STRING "\n");
@@ -387,16 +388,17 @@ int options_parse(int argc, char **argv, struct cli_options *o)
         options_free(o);
         return 1;
     }
-    /* getopt names argv[0] in its complaints; make them "atail: ...". */
-    static char program_name[] = PROGRAM_NAME;
-    argv[0] = program_name;
+    /* getopt names argv[0] in its complaints; make them "NAME: ..." as
+     * every other diagnostic (program_name()). */
+    char *name = (char *)program_name();
+    argv[0] = name;
 
     int obsolete = parse_obsolete(argc, argv, o);
     if (obsolete < 0)
         return 1;
     argc -= obsolete;
     argv += obsolete;
-    argv[0] = program_name;
+    argv[0] = name;
 
     int c;
     while ((c = getopt_long(argc, argv, "c:n:fFqs:vz0123456789", long_options, NULL)) != -1) {

@@ -58,7 +58,7 @@ struct cli_options {
 #define OPTIONS_RUN (-1)
 
 /* Parses argv into *o. Prints --help and --version output and every
- * complaint (GNU's wording, prefixed "atail: ") itself. Returns OPTIONS_RUN
+ * complaint (GNU's wording, prefixed with program_name()) itself. Returns OPTIONS_RUN
  * to go on, or the exit status to end with at once (0 after --help or
  * --version, 1 after an error). argv is permuted, as getopt does. */
 int options_parse(int argc, char **argv, struct cli_options *o);
@@ -66,7 +66,8 @@ int options_parse(int argc, char **argv, struct cli_options *o);
 /* Releases what options_parse() allocated. */
 void options_free(struct cli_options *o);
 
-/* The --help text (cli/usage.c). */
+/* The --help text (cli/usage.c), after its first line ("Usage: NAME
+ * [OPTION]... [FILE]...", NAME as program_name()). */
 extern const char usage_text[];
 
 #endif

@@ -17,6 +17,20 @@
  * before it. */
 static bool header_written;
 static bool stdout_closed;
+/* What diagnostics call the program (program_name_set()). */
+static const char *prog_name = PROGRAM_NAME;
+
+void program_name_set(const char *argv0)
+{
+    const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+    const char *base = slash ? slash + 1 : argv0;
+    prog_name = base && *base ? base : PROGRAM_NAME;
+}
+
+const char *program_name(void)
+{
+    return prog_name;
+}
 
 void out_stdout_closed(void)
 {
@@ -28,7 +42,8 @@ void msg(int errnum, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     flockfile(stderr);
-    fputs(PROGRAM_NAME ": ", stderr);
+    fputs(prog_name, stderr);
+    fputs(": ", stderr);
     /* clang-tidy 14 reports ap as uninitialized only when it analyzes
      * several files in one run: a false positive. */
     vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)

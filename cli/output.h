@@ -25,11 +25,22 @@ void out_widen_pipe(void);
  * number): every write fails with EBADF, as it would have. */
 void out_stdout_closed(void);
 
-/* Diagnostics: "atail: " + the formatted message + (errnum ? ": " +
- * strerror(errnum) : "") + newline, on standard error. */
+/* Diagnostics: the program's name + ": " + the formatted message +
+ * (errnum ? ": " + strerror(errnum) : "") + newline, on standard error. */
 void msg(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The program name used in diagnostics. */
+/* Sets the name diagnostics, --help and getopt's complaints give the
+ * program: the last component of argv0 (NULL or empty: "atail"). Reached
+ * through a link named tail, atail says "tail: ...", as scripts that match
+ * GNU tail's messages expect. GNU tail names itself by argv[0] as given
+ * ("/usr/bin/tail: ..."); the last component keeps atail's messages the
+ * same whatever path ran it. argv0 must outlive the program's run. */
+void program_name_set(const char *argv0);
+
+/* The name set by program_name_set(), "atail" before. */
+const char *program_name(void);
+
+/* The name --version gives, however atail was reached. */
 #define PROGRAM_NAME "atail"
 
 #endif

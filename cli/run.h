@@ -39,6 +39,7 @@ struct entry {
     bool stdin_pipe;         /* "-" on a pipe or FIFO: read, not followed */
     bool is_glob;            /* a pattern (add_error tells why it failed) */
     bool retry;              /* its name is waited for when it leads nowhere */
+    bool reappear;           /* ATAIL_FOLLOW_REAPPEAR: a directory ends it */
     bool waiting;            /* following by name, and no file now */
     bool shown;              /* its header (or its failure) has been output */
     bool ended;              /* ATAIL_EVENT_END seen */

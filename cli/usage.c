@@ -2,8 +2,7 @@
  * same descriptions. */
 #include "options.h"
 
-const char usage_text[] =
-    "Usage: atail [OPTION]... [FILE]...\n"
+const char usage_text[] = /* after "Usage: NAME [OPTION]... [FILE]...\n" */
     "Print the last 10 lines of each FILE to standard output.\n"
     "With more than one FILE, precede each with a header giving the file name.\n"
     "\n"

@@ -164,6 +164,17 @@ enum atail_follow_mode {
 /* Keep waiting for a name that is missing or unreadable, at the start or
  * later (tail --retry); without it such a name ends. */
 #define ATAIL_FOLLOW_RETRY 0x1u
+/* Following by name: once the name has led to a file, keep waiting for it
+ * when it leads nowhere or to an unreadable file (deleted, moved away, its
+ * mode changed), and read the file that comes back from its start
+ * (ATAIL_EVENT_APPEARED); but a name that leads to a directory ends
+ * (ATAIL_EVENT_GONE or ATAIL_EVENT_ERROR with -EISDIR, then
+ * ATAIL_EVENT_END; atail_follow() returns -EISDIR). Alone, a name that
+ * cannot be opened at atail_follow() is an error: GNU tail --follow=name
+ * without --retry (which also ends such names once no other file is being
+ * read: see atail_reading()). With ATAIL_FOLLOW_RETRY, a name missing at
+ * the start is waited for too: GNU tail -f --retry. */
+#define ATAIL_FOLLOW_REAPPEAR 0x2u
 
 struct atail_follow_options {
     enum atail_start start;        /* default ATAIL_START_END */
@@ -245,14 +256,21 @@ enum atail_event_kind {
                               a readable file: read from its start */
     ATAIL_EVENT_GONE,      /* the name leads to no readable file any more
                               (error: why); the old file has been read to
-                              its end. With ATAIL_FOLLOW_RETRY the name is
-                              waited for; otherwise ATAIL_EVENT_END follows. */
+                              its end. With ATAIL_FOLLOW_RETRY or
+                              ATAIL_FOLLOW_REAPPEAR the name is waited for
+                              (with REAPPEAR, unless it leads to a
+                              directory); otherwise ATAIL_EVENT_END follows. */
     ATAIL_EVENT_LOST,      /* data known to be lost for good: len is how
                               many bytes (0 when the amount is not known: a
                               rotated file deleted before it could be read,
                               or one more generation than the library keeps
                               while behind); offset is the file's running
                               total of bytes known lost. */
+    ATAIL_EVENT_POLLING,   /* following by name, the name is watched by
+                              polling (every poll_interval_ms) from now on,
+                              inotify being of no use for it; error says
+                              why: -ENOENT, its directory was removed (said
+                              after the file's ATAIL_EVENT_GONE). */
 };
 
 /* Flags of a line event.

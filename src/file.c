@@ -4,7 +4,8 @@
  * Cases handled, in the order file_next() checks them:
  *   an error or a truncation to report      -> ERROR / TRUNCATED event
  *   bytes to skip (-n +N, -c +N on streams) -> dropped as they arrive
- *   a stream holding its last N lines/bytes -> nothing until its EOF
+ *   a stream (or a file of one block, whose size may lie) holding its
+ *   last N lines/bytes                      -> nothing until its EOF
  *   buffered bytes                          -> DATA span, or LINE / CUT piece
  *   the end reached for the first time      -> EOF event
  *   the file finished or closed             -> END event, once
@@ -61,6 +62,7 @@ int file_init(struct file *f, uint32_t id, const char *path, int fd, bool follow
     f->fd = fd;
     f->wid = -1;
     f->dir_wid = -1;
+    f->link_wid = -1;
     f->next_wid = -1;
     f->next_at_name = -1;
     f->follow = follow;
@@ -91,13 +93,18 @@ int file_switch(struct file *f, int fd)
     return 0;
 }
 
-static int file_size(const struct file *f, uint64_t *size)
+/* The file's size, and whether that size may be wrong: a regular file
+ * of at most one block (/proc and /sys files say 0 or 4096 whatever they
+ * hold). */
+static int file_size(const struct file *f, uint64_t *size, bool *unsure)
 {
     struct stat st;
     if (fstat(f->fd, &st) < 0)
         return -errno;
+    *unsure = false;
     if (S_ISREG(st.st_mode)) {
         *size = (uint64_t)st.st_size;
+        *unsure = st.st_size <= (st.st_blksize > 0 ? st.st_blksize : 512);
         return 0;
     }
     off_t end = lseek(f->fd, 0, SEEK_END);
@@ -111,11 +118,20 @@ static int start_seekable(struct file *f, const struct atail_follow_options *fo,
                           const struct reader_config *cfg, uint64_t base, char *scratch)
 {
     uint64_t size = 0;
-    int r = file_size(f, &size);
+    bool unsure = false;
+    int r = file_size(f, &size, &unsure);
     if (r < 0)
         return r;
     if (size < base)
         size = base;
+    if (unsure && (fo->start == ATAIL_START_LAST_LINES || fo->start == ATAIL_START_LAST_BYTES)) {
+        /* Read it all, keeping its last lines or bytes as a stream does
+         * (as GNU tail does below a block): tail -c 1 /proc/version. */
+        f->pos = base;
+        f->hold = fo->start;
+        f->hold_count = fo->count;
+        return 0;
+    }
     switch (fo->start) {
     case ATAIL_START_END:
         f->pos = size;
@@ -191,6 +207,7 @@ void file_free(struct file *f)
     free(f->departed_cookie);
     free(f->path);
     free(f->dir);
+    free(f->link_path);
     free(f);
 }
 
@@ -594,6 +611,12 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             ev->error = f->notice_error;
             f->notice = 0;
             f->notice_error = 0;
+            return 1;
+        }
+        if (f->polling_notice && !f->name_missing) {
+            set_event(ev, f, ATAIL_EVENT_POLLING);
+            ev->error = f->polling_notice;
+            f->polling_notice = 0;
             return 1;
         }
         if (deliver(f, cfg, ev))

@@ -118,17 +118,24 @@ struct file {
     enum atail_event_kind switch_notice; /* what the next switch announces
                                             (0: ROTATED) */
     int notice_error;
+    int polling_notice; /* ATAIL_EVENT_POLLING to deliver (its negative errno) once
+                           the name's departure is told */
 
     /* Following by name (name.c). */
     bool by_name;
-    bool retry;
-    char *dir;          /* the directory holding the name */
-    const char *base;   /* the name's last component, inside path */
-    int dir_wid;        /* watch on dir, or on its nearest existing ancestor */
-    bool dir_is_parent; /* dir_wid watches dir itself */
-    bool recheck;       /* the name may lead elsewhere: stat it */
-    int *next_fd;       /* files the name led to since, read after
-                                         this one, oldest first */
+    bool retry;            /* wait for the name when it leads nowhere */
+    bool give_up_dirs;     /* ATAIL_FOLLOW_REAPPEAR: a directory ends it */
+    char *dir;             /* the directory holding the name */
+    const char *base;      /* the name's last component, inside path */
+    int dir_wid;           /* watch on dir, or on its nearest existing ancestor */
+    bool dir_is_parent;    /* dir_wid watches dir itself */
+    char *link_path;       /* the name is a symbolic link to this path (name_link.c) */
+    const char *link_base; /* its last component, inside link_path */
+    int link_wid;          /* watch on link_path's directory or an ancestor, or -1 */
+    bool link_is_parent;   /* link_wid watches link_path's directory itself */
+    bool recheck;          /* the name may lead elsewhere: stat it */
+    int *next_fd;          /* files the name led to since, read after
+                                            this one, oldest first */
     unsigned n_next, cap_next;
     int next_wid; /* watch on next_fd[0] (inotify): its first data ends the
                      grace period at once */

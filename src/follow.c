@@ -57,7 +57,7 @@ int follow_add_fd(atail *t, const char *path, int fd, uint64_t base,
     if (r == 0 && (by_name || f->seekable))
         r = handle_set_file_backend(t, f);
     if (r == 0 && by_name)
-        r = name_init(t, f, (fo->flags & ATAIL_FOLLOW_RETRY) != 0);
+        r = name_init(t, f, fo->flags);
     int resumed = r == 0 ? state_resume(t, f) : 0;
     if (resumed < 0)
         r = resumed;
@@ -118,7 +118,8 @@ int follow_add_path(atail *t, const char *path, const struct atail_follow_option
     }
     int id = follow_add_fd(t, path, fd, 0, fo);
     bool wait = fo->follow == ATAIL_FOLLOW_NAME && (fo->flags & ATAIL_FOLLOW_RETRY);
-    if (id == -EISDIR && wait) { /* a directory for now: wait for a file */
+    if (id == -EISDIR && wait && !(fo->flags & ATAIL_FOLLOW_REAPPEAR)) {
+        /* a directory for now: wait for a file */
         id = follow_add_fd(t, path, -1, 0, fo);
         if (id >= 0)
             t->files[id]->error = t->files[id]->last_error = -EISDIR;

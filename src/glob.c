@@ -210,7 +210,7 @@ int atail_follow_glob(atail *t, const char *pattern, const char *const *exclude,
         r = -EINVAL; /* wildcards only in the last component */
     g->fo = *fo;
     if (g->fo.follow == ATAIL_FOLLOW_NAME)
-        g->fo.flags &= ~ATAIL_FOLLOW_RETRY;
+        g->fo.flags &= ~(ATAIL_FOLLOW_RETRY | ATAIL_FOLLOW_REAPPEAR);
     if (r < 0) {
         glob_free(g);
         return r;

@@ -139,9 +139,23 @@ int handle_set_backend(atail *t, struct backend **be, const char *dir)
     return r;
 }
 
+void handle_unwatch_link(struct file *f)
+{
+    /* The name's directory and the target's may be one: one watch then,
+     * which is the name's to remove. */
+    if (f->link_wid >= 0 && f->link_wid != f->dir_wid && f->be && f->be->w)
+        f->be->ops->remove(f->be->w, f->link_wid, f->id);
+    f->link_wid = -1;
+    f->link_is_parent = false;
+    free(f->link_path);
+    f->link_path = NULL;
+    f->link_base = NULL;
+}
+
 void handle_use_polling(atail *t, struct file *f)
 {
     int fwid = f->wid;
+    handle_unwatch_link(f); /* polling rechecks the name at every tick */
     if (f->be && f->wid >= 0)
         f->be->ops->remove(f->be->w, f->wid, f->id);
     if (f->be && f->dir_wid >= 0)

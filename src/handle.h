@@ -120,6 +120,9 @@ void handle_arm_timer(atail *t);
 int handle_watch_file(atail *t, struct file *f);
 void handle_unwatch_file(atail *t, struct file *f);
 void handle_use_polling(atail *t, struct file *f);
+/* Removes the watch on the directory of f's link target (name_link.c) and
+ * forgets the target. */
+void handle_unwatch_link(struct file *f);
 /* Takes in the watch events f's backend has queued (through t->on_watch),
  * so that what the caller looks at next is not newer than what the events
  * told. */

@@ -9,12 +9,13 @@
  *   name leads to our file            nothing to do
  *   name leads to another file        open it (queue next_fd); keep reading the
  *                                     old file until the new one has data
- *                                     (the writer moved on) or the grace
- *                                     period ends; read the old file one
- *                                     last time; switch: ROTATED
+ *                                     (the writer moved on), no process has
+ *                                     the old one open for writing, or the
+ *                                     grace period ends; read the old file
+ *                                     one last time; switch: ROTATED
  *   name leads nowhere (or to a dir)  keep reading the old file for the
  *                                     grace period, then GONE; wait for the
- *                                     name (retry) or end
+ *                                     name (retry, reappear) or end
  *   no file yet, name appears         open it, read from 0: APPEARED
  *
  * Rotations that happen while we are behind (output blocked, machine busy)
@@ -27,6 +28,7 @@
 #include "name.h"
 
 #include "idle.h"
+#include "name_link.h"
 #include "sibling.h"
 
 #include <dirent.h>
@@ -43,24 +45,10 @@ static void remove_dir_watch(struct file *f)
 {
     if (f->dir_wid >= 0 && f->be && f->be->w)
         f->be->ops->remove(f->be->w, f->dir_wid, f->id);
+    if (f->link_wid == f->dir_wid)
+        f->link_wid = -1; /* it was the same watch: armed anew at the next recheck */
     f->dir_wid = -1;
     f->dir_is_parent = false;
-}
-
-/* Cuts the last component off a directory path, in place. Returns false at
- * the top ("/" or "."). */
-static bool up(char *p)
-{
-    if (strcmp(p, "/") == 0 || strcmp(p, ".") == 0)
-        return false;
-    char *slash = strrchr(p, '/');
-    if (!slash)
-        memcpy(p, ".", 2); /* p holds at least 2 bytes: it was not "." */
-    else if (slash == p)
-        p[1] = '\0';
-    else
-        *slash = '\0';
-    return true;
 }
 
 /* Watches the name's directory, or its nearest existing ancestor. */
@@ -83,7 +71,7 @@ static void arm_dir(atail *t, struct file *f)
             handle_use_polling(t, f); /* re-arms through the poll backend */
             break;
         }
-    } while (up(p));
+    } while (name_path_up(p));
     free(p);
 }
 
@@ -115,10 +103,11 @@ static void wait_error(struct file *f, int err)
     f->error = err;
 }
 
-int name_init(atail *t, struct file *f, bool retry)
+int name_init(atail *t, struct file *f, unsigned flags)
 {
     f->by_name = true;
-    f->retry = retry;
+    f->retry = (flags & (ATAIL_FOLLOW_RETRY | ATAIL_FOLLOW_REAPPEAR)) != 0;
+    f->give_up_dirs = (flags & ATAIL_FOLLOW_REAPPEAR) != 0;
     const char *slash = strrchr(f->path, '/');
     f->base = slash ? slash + 1 : f->path;
     if (!slash)
@@ -132,6 +121,7 @@ int name_init(atail *t, struct file *f, bool retry)
     if (f->fd >= 0)
         file_read_head(f);
     arm_dir(t, f);
+    name_watch_link(t, f);
     return 0;
 }
 
@@ -537,6 +527,7 @@ void name_recheck(atail *t, struct file *f)
     if (f->fd >= 0)
         handle_catch_up_events(t, f);
     f->recheck = false;
+    name_watch_link(t, f); /* the name may have become, or stopped being, a link */
     if (f->fd >= 0)
         queue_departed(t, f);
     struct stat st;
@@ -550,6 +541,10 @@ void name_recheck(atail *t, struct file *f)
             f->name_missing = true;
             f->name_error = err;
             start_grace(t, f);
+        } else if (f->fd < 0 && err == -EISDIR && f->give_up_dirs) {
+            f->error = err; /* ATAIL_FOLLOW_REAPPEAR gives the name up */
+            f->closed = f->at_eof = true;
+            return;
         } else if (f->fd < 0) {
             wait_error(f, err);
         }
@@ -607,8 +602,17 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
         f->recheck = true;
         return;
     }
+    if (name_link_changed(f, wid, what, name))
+        f->recheck = true;
     if (wid < 0 || wid != f->dir_wid)
         return;
+    if ((what & (WATCH_DIR_GONE | WATCH_GONE)) && f->dir_is_parent && f->be == &t->inotify) {
+        /* The name's directory was removed (or moved): as GNU tail, the
+         * name is polled from now on, and that is said. */
+        handle_use_polling(t, f);
+        f->polling_notice = -ENOENT;
+        return;
+    }
     if (what & (WATCH_DIR_GONE | WATCH_GONE)) {
         /* The directory went away (or its watch did): watch what exists. */
         remove_dir_watch(f);
@@ -977,6 +981,20 @@ void name_expect(atail *t, struct file *f, int next_fd)
     start_grace(t, f);
 }
 
+/* Whether some process may still append to the file open as fd: it is
+ * open for writing somewhere. The kernel grants a read lease only when it
+ * is not (fcntl(2), F_SETLEASE); the lease is dropped at once. (No signal
+ * can come of it: our descriptors have no owner, F_SETOWN.) When it cannot
+ * tell (not the file's owner and no CAP_LEASE, a filesystem without
+ * leases), the answer is yes. */
+static bool may_be_written(int fd)
+{
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+        return true;
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    return false;
+}
+
 bool name_settle(atail *t, struct file *f)
 {
     if (f->n_next == 0 && !f->name_missing)
@@ -987,6 +1005,17 @@ bool name_settle(atail *t, struct file *f)
         struct stat st;
         leave = fstat(f->next_fd[0], &st) == 0 && st.st_size > 0;
     }
+    /* No writer has the old file open: nothing can come to it any more
+     * (rotated with `mv new app.log` after the writer closed it, or by a
+     * writer that opens the log for each line). No grace period then when
+     * the name leads to another file, or when the old file was deleted and
+     * the name is waited for (retry, reappear): its next file, when it
+     * comes, is read from its start. A name that would end, or whose file
+     * was renamed (its rename history is still being learnt), waits. */
+    struct stat old;
+    if (!leave && f->fd >= 0 &&
+        (f->n_next > 0 || (f->retry && fstat(f->fd, &old) == 0 && old.st_nlink == 0)))
+        leave = !may_be_written(f->fd);
     if (!leave)
         return false; /* the grace timer or a change wakes us */
     if (!f->draining) {
@@ -1036,11 +1065,12 @@ bool name_settle(atail *t, struct file *f)
     f->name_missing = false;
     while (f->n_departed > 0)
         departed_remove(f, 0);
-    f->recheck = f->retry; /* what the name became meanwhile (a directory?) */
+    bool wait = f->retry && !(f->give_up_dirs && f->name_error == -EISDIR);
+    f->recheck = wait; /* what the name became meanwhile (a directory?) */
     f->notice = ATAIL_EVENT_GONE;
     f->notice_error = f->name_error;
     f->last_error = f->name_error;
-    if (!f->retry) {
+    if (!wait) {
         f->closed = true;
         f->at_eof = true;
     }
@@ -1049,6 +1079,7 @@ bool name_settle(atail *t, struct file *f)
 
 void name_release(atail *t, struct file *f)
 {
+    handle_unwatch_link(f);
     remove_dir_watch(f);
     clear_grace(t, f);
     drop_next(f, false);

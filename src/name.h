@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-int name_init(atail *t, struct file *f, bool retry);
+/* flags: ATAIL_FOLLOW_RETRY, ATAIL_FOLLOW_REAPPEAR. */
+int name_init(atail *t, struct file *f, unsigned flags);
 void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char *name,
                     uint32_t cookie);
 void name_recheck(atail *t, struct file *f);

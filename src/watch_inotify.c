@@ -109,7 +109,9 @@ static void slot_delete(struct watch *w, struct slot *s)
     }
 }
 
-#define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+/* IN_CLOSE_WRITE: a rotated file waited on while a writer may append to
+ * it is finished when the last writer closes it (name.c). */
+#define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_CLOSE_WRITE)
 #define DIR_EVENTS                                                                                 \
     (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |            \
      IN_MOVE_SELF | IN_ONLYDIR)
@@ -231,7 +233,7 @@ static unsigned translate(const struct inotify_event *ie)
         return what;
     }
     unsigned what = 0;
-    if (m & IN_MODIFY)
+    if (m & (IN_MODIFY | IN_CLOSE_WRITE))
         what |= WATCH_MODIFIED;
     if (m & IN_ATTRIB)
         what |= WATCH_ATTRIB;

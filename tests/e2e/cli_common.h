@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,21 @@ static inline void stop_by(struct proc *p, int sig)
     int st = proc_stop(p, sig, WAIT_MS);
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == sig, "signal %d did not end atail (status %d)",
               sig, st);
+}
+
+/* Ends atail (a, by SIGTERM) and GNU tail (g), checks they said the same
+ * on stderr (GNU's "tail" read as "atail") and that it is `want`, and frees
+ * both. */
+static inline void same_stderr(struct proc *a, struct proc *g, const char *want)
+{
+    stop_by(a, SIGTERM);
+    proc_stop(g, SIGKILL, WAIT_MS);
+    char *g_err = gnu_as_atail(&g->err);
+    cr_expect_str_eq(a->err.data, g_err, "stderr differs from GNU tail's");
+    cr_expect_str_eq(a->err.data, want);
+    free(g_err);
+    proc_free(a);
+    proc_free(g);
 }
 
 /* Starts argv in the scratch directory (file names in messages stay

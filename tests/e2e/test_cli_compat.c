@@ -341,3 +341,26 @@ Test(cli_compat, stdin_regular_file)
     }
     check_failures("stdin regular file", cases);
 }
+
+/* Files whose size lies (GNU's tail-2/tail-c.sh): /proc files say 0 bytes,
+ * /sys files a block, whatever they hold. tail -c 1 /proc/version is its
+ * last byte, not the whole file (nor nothing). */
+Test(cli_compat, files_whose_size_lies)
+{
+    static const char *const files[] = {"/proc/version", "/sys/kernel/profiling",
+                                        "/proc/self/mounts"};
+    static const char *const options[] = {"-c -1", "-c 3",  "-n 1", "-n 2",
+                                          "-c +2", "-n +2", "-c 0", "-z -n 1"};
+    int cases = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        if (access(files[f], R_OK) != 0)
+            continue; /* (/sys may not be mounted) */
+        for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+            const char *ops[] = {files[f]};
+            compare(options[i], ops, 1, NULL, files[f]);
+            cases++;
+        }
+    }
+    cr_assert_gt(cases, 0, "no /proc/version");
+    check_failures("files whose size lies", cases);
+}

@@ -494,6 +494,9 @@ Test(cli_errors, closed_or_odd_standard_descriptors)
     same_as_gnu_sh(rest);
     snprintf(rest, sizeof rest, "-f < %s", d);
     same_as_gnu_sh(rest);
+    /* Following a closed stdin: GNU's fstat() fails twice, and says both. */
+    same_as_gnu_sh("-f - <&-");
+    same_as_gnu_sh("-c 3 -f <&-");
 
     /* A closed stdout: every write fails (GNU, buffered, says "write error"
      * at exit; atail, unbuffered, says it at the write). */
@@ -506,5 +509,55 @@ Test(cli_errors, closed_or_odd_standard_descriptors)
     p = run_sh(cmd, WAIT_MS);
     cr_expect_str_eq(p->err.data, "atail: standard output: Bad file descriptor\n");
     cr_expect_eq(exit_code(p), 1);
+    proc_free(p);
+}
+
+/* Runs "tail rest" with the shell, tail being the first on PATH: a link to
+ * atail in one directory, to GNU tail in another. Same stdout, stderr and
+ * exit status, with no rewriting of the program's name. */
+static void same_as_gnu_as_tail(const char *a_dir, const char *g_dir, const char *rest)
+{
+    char cmd_a[1024], cmd_g[1024];
+    snprintf(cmd_a, sizeof cmd_a, "cd %s && PATH=%s:$PATH tail %s", scratch_dir(), a_dir, rest);
+    snprintf(cmd_g, sizeof cmd_g, "cd %s && PATH=%s:$PATH tail %s", scratch_dir(), g_dir, rest);
+    struct proc *a = run_sh(cmd_a, WAIT_MS), *g = run_sh(cmd_g, WAIT_MS);
+    cr_expect_str_eq(a->err.data, g->err.data, "[tail %s] stderr", rest);
+    cr_expect_str_eq(a->out.data, g->out.data, "[tail %s] stdout", rest);
+    cr_expect_eq(exit_code(a), exit_code(g), "[tail %s] exit status", rest);
+    proc_free(a);
+    proc_free(g);
+}
+
+/* Reached through a link named tail, atail names itself "tail", as GNU
+ * tail does: in diagnostics, getopt's complaints, "Try ..." and --help. */
+Test(cli_errors, named_by_the_link_that_ran_it)
+{
+    const char *a_dir = scratch_path("a_bin"), *g_dir = scratch_path("g_bin");
+    const char *a_tail = scratch_path("a_bin/tail");
+    cr_assert_eq(mkdir(a_dir, 0755), 0);
+    cr_assert_eq(mkdir(g_dir, 0755), 0);
+    cr_assert_eq(symlink(atail(), a_tail), 0);
+    cr_assert_eq(symlink(GNU_TAIL, scratch_path("g_bin/tail")), 0);
+    existing();
+    same_as_gnu_as_tail(a_dir, g_dir, "missing");
+    same_as_gnu_as_tail(a_dir, g_dir, "-x");
+    same_as_gnu_as_tail(a_dir, g_dir, "-n 1x exists.txt");
+    same_as_gnu_as_tail(a_dir, g_dir, "--follow=sideways exists.txt");
+    same_as_gnu_as_tail(a_dir, g_dir, "-n 2 exists.txt missing");
+    same_as_gnu_as_tail(a_dir, g_dir, "-f - <&-");
+    same_as_gnu_as_tail(a_dir, g_dir, "--retry exists.txt");
+
+    /* By its path, too: the last component names it (GNU would say the
+     * whole path). */
+    struct proc *p = run((const char *const[]){a_tail, "missing", NULL}, NULL, 0, WAIT_MS);
+    cr_expect_str_eq(p->err.data,
+                     "tail: cannot open 'missing' for reading: No such file or directory\n");
+    proc_free(p);
+    p = run((const char *const[]){a_tail, "--help", NULL}, NULL, 0, WAIT_MS);
+    cr_expect(strncmp(p->out.data, "Usage: tail [OPTION]... [FILE]...\n", 34) == 0, "%s",
+              p->out.data);
+    proc_free(p);
+    p = run((const char *const[]){a_tail, "--version", NULL}, NULL, 0, WAIT_MS);
+    cr_expect(strncmp(p->out.data, "atail ", 6) == 0, "--version: %s", p->out.data);
     proc_free(p);
 }

@@ -60,19 +60,6 @@ static void both_stderr(struct proc *a, struct proc *g, const char *want, const 
     expect_stderr(a, want, what);
 }
 
-/* Ends both and checks they said the same (GNU's "tail" read as "atail"). */
-static void same_stderr(struct proc *a, struct proc *g, const char *want)
-{
-    stop_by(a, SIGTERM);
-    proc_stop(g, SIGKILL, WAIT_MS);
-    char *g_err = gnu_as_atail(&g->err);
-    cr_expect_str_eq(a->err.data, g_err, "stderr differs from GNU tail's");
-    cr_expect_str_eq(a->err.data, want);
-    free(g_err);
-    proc_free(a);
-    proc_free(g);
-}
-
 static void rename_path(const char *from, const char *to)
 {
     cr_assert_eq(rename(scratch_path(from), scratch_path(to)), 0);

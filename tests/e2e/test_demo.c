@@ -240,3 +240,33 @@ Test(demo, real_default_one_line_per_second)
     assert_no_leftover();
     proc_free(p);
 }
+
+/* `make demo`, as a newcomer's first command: the exercise's lines and
+ * nothing else (the build says one line, when it builds anything). Run on
+ * this build directory, up to date or nearly, at 20 lines a second. */
+Test(demo, make_demo_shows_only_the_exercise)
+{
+    const char *src = getenv("ATAIL_SOURCE_DIR"), *bin = getenv("ATAIL_BIN_DIR");
+    cr_assert(src && bin, "run the tests through ctest");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "make -C %s --no-print-directory demo BUILD=%s DEMO_ARGS='-i 0.05'",
+             src, bin);
+    struct proc *p = run_sh(cmd, 120000);
+    cr_assert_eq(exit_code(p), 0, "stdout: %s\nstderr: %s", p->out.data, p->err.data);
+    cr_expect_eq(p->err.len, 0, "stderr: %s", p->err.data);
+    const char *lines = p->out.data;
+    if (strncmp(lines, "Built ", 6) == 0) /* relinked meanwhile: one line says so */
+        lines = strchr(lines, '\n') + 1;
+    struct proc only = {.out = {.data = (char *)lines, .len = strlen(lines)}};
+    check_output(&only, 10);
+    proc_free(p);
+
+    /* A failed build is shown, with what failed. */
+    snprintf(cmd, sizeof cmd, "%s/scripts/quiet-build.sh %s 1 no_such_target", src, bin);
+    p = run_sh(cmd, 120000);
+    cr_expect_neq(exit_code(p), 0);
+    cr_expect(strstr(p->err.data, "no_such_target") != NULL, "stderr: %s", p->err.data);
+    cr_expect(strstr(p->err.data, "Building no_such_target failed") != NULL, "stderr: %s",
+              p->err.data);
+    proc_free(p);
+}

@@ -53,12 +53,20 @@ struct trace {
     char out[1024];
 };
 
-/* Opens tr's handle and follows `name` by name on it. */
-static void start(struct trace *tr, bool poll, const char *name, bool retry, enum atail_start from)
+/* Opens tr's handle, waiting grace_ms for a rotated file's last lines,
+ * and follows `name` by name on it. */
+static void start_grace(struct trace *tr, bool poll, const char *name, bool retry,
+                        enum atail_start from, unsigned grace_ms)
 {
-    tr->t = open_handle(poll);
+    tr->t = open_backend(poll, grace_ms);
     cr_assert_eq(follow_name(tr->t, name, retry, from), 0);
     tr->out[0] = '\0';
+}
+
+/* The same with the tests' usual grace period (open_handle()'s). */
+static void start(struct trace *tr, bool poll, const char *name, bool retry, enum atail_start from)
+{
+    start_grace(tr, poll, name, retry, from, 300);
 }
 
 /* Appends events to the trace until `want` is a suffix of it, or the
@@ -87,9 +95,9 @@ static void expect(struct trace *tr, const char *want)
             continue;
         }
         cr_assert_eq(r, 1);
-        static const char *kinds[] = {"",        "",      "",          "<eof>",      "<truncated>",
-                                      "<error>", "<end>", "<rotated>", "<appeared>", "<gone>",
-                                      "<lost>"};
+        static const char *kinds[] = {
+            "",      "",          "",           "<eof>",  "<truncated>", "<error>",
+            "<end>", "<rotated>", "<appeared>", "<gone>", "<lost>",      "<polling>"};
         if (ev.kind == ATAIL_EVENT_LINE)
             snprintf(out + n, cap - n, "%.*s|", (int)ev.len, ev.data);
         else
@@ -154,17 +162,83 @@ BACKENDS(name, symlink_switch)
     atail_close(tr.t);
 }
 
+/* A writer's descriptor on app.log, as a daemon keeps it across a
+ * rotation until told to reopen. */
+static int writer_open(void)
+{
+    int fd = open(path("app.log"), O_WRONLY | O_APPEND | O_CLOEXEC);
+    cr_assert_geq(fd, 0);
+    return fd;
+}
+
+static void writer_put(int fd, const char *s)
+{
+    cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
 BACKENDS(name, empty_new_file_waits_for_grace_period)
 {
     struct trace tr;
     follow_new_log(&tr, *poll, "", false, ATAIL_START_END);
     expect(&tr, "<eof>");
+    int w = writer_open();
     rotate("app.log.1", ""); /* logrotate's create: empty until the writer moves */
     usleep(100 * 1000);
-    append("app.log.1", "late\n");
+    writer_put(w, "late\n");
     expect(&tr, "<eof>late|<rotated>");
+    close(w);
     append("app.log", "new\n");
     expect(&tr, "<rotated>new|");
+    atail_close(tr.t);
+}
+
+/* GNU's tail-2/inotify-rotate.sh: `mv x k` over the followed k, which no
+ * process has open for writing. Nothing can come to the old file any more:
+ * the switch comes at once, not after the grace period (a minute here,
+ * longer than expect()'s deadline). While a writer holds the old file
+ * open, it is read on. */
+BACKENDS(name, rotation_without_writer_switches_at_once)
+{
+    struct trace tr;
+    create("app.log", "a1\n");
+    start_grace(&tr, *poll, "app.log", false, ATAIL_START_BEGIN, 60000);
+    expect(&tr, "a1|<eof>");
+    create("x", "");
+    mv("x", "app.log");
+    expect(&tr, "a1|<eof><rotated>");
+    append("app.log", "ok\n");
+    expect(&tr, "<rotated>ok|");
+
+    int w = writer_open(); /* held across the next rotation */
+    create("y", "");
+    mv("y", "app.log");
+    writer_put(w, "late\n");
+    expect(&tr, "ok|late|");
+    writer_put(w, "later\n");
+    expect(&tr, "late|later|");
+    struct atail_event ev;
+    while (atail_next(tr.t, &ev) == 1) /* (it may not switch yet) */
+        cr_assert_eq(ev.kind, ATAIL_EVENT_LINE, "%d before the writer left", ev.kind);
+    close(w); /* the writer moves on: no grace period either */
+    expect(&tr, "later|<rotated>");
+    atail_close(tr.t);
+}
+
+/* Deleted, no writer holding it, the name waited for: nothing can come to
+ * the old file, so it is given up at once, not after the grace period (a
+ * minute here); the next file is read when it comes. (GNU's
+ * tail-2/inotify-dir-recreate.sh removes the directory too: its removal is
+ * seen only once the old file is closed.) */
+BACKENDS(name, deleted_without_writer_is_gone_at_once)
+{
+    struct trace tr;
+    create("app.log", "a1\n");
+    start_grace(&tr, *poll, "app.log", true, ATAIL_START_BEGIN, 60000);
+    expect(&tr, "a1|<eof>");
+    cr_assert_eq(unlink(path("app.log")), 0);
+    expect(&tr, "a1|<eof><gone>");
+    create("app.log", "b1\n");
+    expect(&tr, "<gone><appeared>b1|");
     atail_close(tr.t);
 }
 
