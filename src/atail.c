@@ -186,7 +186,7 @@ int atail_watch_pid(atail *t, int pid)
 static bool valid_follow_options(const struct atail_follow_options *fo)
 {
     return (unsigned)fo->start <= ATAIL_START_BYTE && (unsigned)fo->follow <= ATAIL_FOLLOW_NAME &&
-           !(fo->flags & ~ATAIL_FOLLOW_RETRY);
+           !(fo->flags & ~(ATAIL_FOLLOW_RETRY | ATAIL_FOLLOW_REAPPEAR));
 }
 
 int atail_follow(atail *t, const char *path, const struct atail_follow_options *fo)
