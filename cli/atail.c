@@ -11,6 +11,8 @@
  *   state_opts.c         handle options, state file errors
  *   spawn.c, signals.c   --spawn's child; SIGINT/SIGTERM/SIGHUP as events
  *   output.c, quote.c    writing, messages, GNU's quoting
+ *   ship.c, sink*.c      --to: lines to a message server (NATS JetStream)
+ *   subject.c            --subject's template
  *
  * How a run ends:
  *   normally             state saved; exit 0, or 1 if something failed
@@ -30,6 +32,7 @@
 #include "output.h"
 #include "quote.h"
 #include "run.h"
+#include "ship.h"
 #include "signals.h"
 #include "state_opts.h"
 
@@ -101,11 +104,13 @@ static struct outcome run(const struct cli_options *o, unsigned closed_std, int 
     }
     if (o->output == OUTPUT_JSON && !(r.json = json_out_new(o->json_time, o->json_host)))
         goto out;
+    if (o->to && ship_open(&r) < 0)
+        goto out;
     if (files_add(&r) < 0)
         goto out;
     /* As GNU, headers with several files; patterns count as what they
      * matched, and when following, as many files (more may come). */
-    r.headers = o->output == OUTPUT_RAW &&
+    r.headers = o->output == OUTPUT_RAW && !o->to &&
                 (o->headers == HEADERS_ALWAYS ||
                  (o->headers == HEADERS_MULTIPLE && (r.n_initial > 1 || r.has_globs)));
     status = o->follow ? setup_follow(&r, mask, sigpipe_ignored) : 0;
@@ -113,12 +118,18 @@ static struct outcome run(const struct cli_options *o, unsigned closed_std, int 
         status = events_skip_failed(&r);
     if (!status)
         status = loop_run(&r);
+    if (status == STOP_DONE && r.sink) {
+        int s = ship_drain(&r); /* what was published is stored before the end */
+        if (s)
+            status = s;
+    }
 
 out:
     if (r.t && state_opts_save(o, r.t, &r.save_error_said) < 0)
         r.failed = true;
     child_stop(&r.child);
     child_report(&r.child);
+    ship_close(&r);
     r.t = atail_close(r.t);
     json_out_free(r.json);
     files_free(&r);

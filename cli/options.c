@@ -7,6 +7,8 @@
 #include "number.h"
 #include "output.h"
 #include "quote.h"
+#include "sink.h"
+#include "subject.h"
 
 #include <atail.h>
 #include <errno.h>
@@ -35,6 +37,10 @@ enum {
     OPT_JSON_HOST,
     OPT_GLOB,
     OPT_EXCLUDE,
+    OPT_TO,
+    OPT_SUBJECT,
+    OPT_CREATE_STREAM,
+    OPT_WINDOW,
     OPT_HELP,
     OPT_VERSION,
     OPT_IGNORED, /* GNU's undocumented ---presume-input-pipe */
@@ -42,6 +48,7 @@ enum {
 
 static const struct option long_options[] = {
     {"bytes", required_argument, NULL, 'c'},
+    {"create-stream", required_argument, NULL, OPT_CREATE_STREAM},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"follow", optional_argument, NULL, OPT_FOLLOW},
     {"glob", required_argument, NULL, OPT_GLOB},
@@ -66,7 +73,10 @@ static const struct option long_options[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"state-interval", required_argument, NULL, OPT_STATE_INTERVAL},
     {"state-sync", required_argument, NULL, OPT_STATE_SYNC},
+    {"subject", required_argument, NULL, OPT_SUBJECT},
+    {"to", required_argument, NULL, OPT_TO},
     {"verbose", no_argument, NULL, 'v'},
+    {"window", required_argument, NULL, OPT_WINDOW},
     {"zero-terminated", no_argument, NULL, 'z'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -181,6 +191,50 @@ static int seconds_arg(const char *arg, const char *what, double *val)
     return -1;
 }
 
+/* --to and what goes with it. */
+static int parse_ship(int c, struct cli_options *o)
+{
+    uint64_t v;
+    switch (c) {
+    case OPT_TO:
+        if (!sink_url(optarg)) {
+            msg(0, "invalid destination: %s (nats://HOST:PORT or tls://HOST:PORT)",
+                quote_arg(0, optarg));
+            return 1;
+        }
+        o->to = optarg;
+        return OPTIONS_RUN;
+    case OPT_SUBJECT:
+        if (!subject_valid(optarg)) {
+            msg(0, "invalid subject: %s (tokens separated by dots; {host} and {file} "
+                   "stand for this host and the file's name)",
+                quote_arg(0, optarg));
+            return 1;
+        }
+        o->subject = optarg;
+        return OPTIONS_RUN;
+    case OPT_CREATE_STREAM:
+        if (!*optarg || strpbrk(optarg, ". *>\t")) {
+            msg(0, "invalid stream name: %s", quote_arg(0, optarg));
+            return 1;
+        }
+        o->create_stream = optarg;
+        return OPTIONS_RUN;
+    case OPT_WINDOW:
+        if (number_arg(optarg, "", 1u << 20, "invalid window", &v) < 0)
+            return 1;
+        if (v == 0) {
+            msg(0, "invalid window: %s", quote_arg(0, optarg));
+            return 1;
+        }
+        o->window = (unsigned)v;
+        return OPTIONS_RUN;
+    default:
+        try_help(); /* getopt has said what is wrong */
+        return 1;
+    }
+}
+
 /* atail's own options. */
 static int parse_atail(int c, struct cli_options *o)
 {
@@ -247,8 +301,7 @@ static int parse_atail(int c, struct cli_options *o)
         o->excludes[o->n_excludes++] = optarg;
         return OPTIONS_RUN;
     default:
-        try_help(); /* getopt has said what is wrong */
-        return 1;
+        return parse_ship(c, o);
     }
 }
 
@@ -358,6 +411,14 @@ static int check(struct cli_options *o)
     }
     if (o->spawn)
         o->follow = true; /* by descriptor, unless -f or -F said otherwise */
+    if ((o->create_stream || o->window) && !o->to) {
+        msg(0, "--create-stream and --window go with --to");
+        return 1;
+    }
+    if (!o->window)
+        o->window = 1024;
+    if (!o->subject)
+        o->subject = "logs.{host}.{file}";
     return OPTIONS_RUN;
 }
 

@@ -1,0 +1,670 @@
+/* sink_nats.c - the NATS JetStream sink (sink.h), on libnats (nats.c 3.4).
+ *
+ *   one event loop   the connection runs on an external event loop
+ *                    (natsOptions_SetEventLoop): libnats starts no read
+ *                    thread; its socket sits in this sink's epoll set, with
+ *                    the read and write interest libnats asks for, and the
+ *                    CLI's loop polls that set beside the library's
+ *                    descriptor. Reads and writes happen in the CLI's
+ *                    thread (natsConnection_ProcessReadEvent/WriteEvent);
+ *                    with SendAsap no flusher thread runs either.
+ *   what stays       libnats' own threads that the external loop does not
+ *   threaded         replace: the delivery thread of the JetStream reply
+ *                    subscription (it runs the acknowledgment handler,
+ *                    which only marks a slot and writes an eventfd that
+ *                    the same epoll set holds), its timer thread (pings,
+ *                    acknowledgment timeouts) and, while the server is
+ *                    away, its reconnect thread (which calls attach).
+ *   window           at most `window` messages in flight, each in a slot
+ *                    of a ring in publishing order; the ring advances over
+ *                    acknowledged slots only, so in_flight() is 0 exactly
+ *                    when everything published is stored.
+ *   failures         a negative acknowledgment (no stream, stream full), a
+ *                    timeout (the server left) or a refused publish marks
+ *                    the slot failed: publishing stops (the file is the
+ *                    buffer), the reason is said once, and after a backoff
+ *                    (100 ms doubling to 5 s) the failed messages are sent
+ *                    again, in order, with the same Nats-Msg-Id: a message
+ *                    that was stored after all is dropped by the server's
+ *                    duplicate window.
+ *   Nats-Msg-Id      HOST:DEV:INO:OFFSET:HASH: the file's identity (the
+ *                    checkpoint's device and inode), the line's offset,
+ *                    and a hash of the line (an inode reused within the
+ *                    duplicate window holds other lines).
+ */
+#include "sink.h"
+
+#include "output.h"
+#include "quote.h"
+#include "subject.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#define ACK_WAIT_MS 5000     /* an acknowledgment not come by then: sent again */
+#define BACKOFF_MIN_MS 100u  /* the first retry of failed messages */
+#define BACKOFF_MAX_MS 5000u /* and the longest wait between retries */
+#define HEADER_FIXED 256     /* header bytes of a message besides host and path */
+
+enum { TAG_SOCK = 1, TAG_ACK, TAG_TIMER };
+
+enum slot_state { SLOT_FREE, SLOT_SENT, SLOT_ACKED, SLOT_FAILED };
+
+struct slot {
+    natsMsg *msg; /* while SENT: the library's (compared, never used);
+                     while FAILED: ours, to send again */
+    enum slot_state state;
+    natsStatus err;
+    jsErrCode code;
+    char text[160];
+    char subject[256]; /* for messages about it */
+};
+
+struct nats_sink {
+    struct sink base;
+    natsOptions *opts;
+    natsConnection *nc;
+    jsCtx *js;
+    jsPubOptions po;
+    char *url;
+    char *host;
+    atomic_bool closing; /* our close: its disconnection is not news */
+    int epfd, evfd, tfd;
+    size_t max_payload; /* the server's largest message */
+
+    pthread_mutex_t mu; /* guards what follows */
+    int sock;           /* the attached socket, or -1 */
+    bool want_read, want_write;
+    struct slot *slots;
+    size_t cap, tail, count; /* the ring: count slots from tail */
+    size_t failed;           /* slots FAILED */
+
+    /* The CLI's thread only. */
+    bool retry_armed;
+    unsigned backoff_ms;
+    natsStatus said_err; /* the failure said last (said once) */
+    jsErrCode said_code;
+    bool said_cut;
+};
+
+static void say_status(const char *what, natsStatus st)
+{
+    const char *last = nats_GetLastError(NULL);
+    msg(0, "%s: %s", what, last && *last ? last : natsStatus_GetText(st));
+}
+
+/* ---- the external event loop adapter (any thread) --------------------- */
+
+static void set_interest(struct nats_sink *s)
+{
+    if (s->sock < 0)
+        return;
+    struct epoll_event ev = {
+        .events = (s->want_read ? EPOLLIN : 0u) | (s->want_write ? EPOLLOUT : 0u),
+        .data.u32 = TAG_SOCK,
+    };
+    (void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->sock, &ev);
+}
+
+static natsStatus ev_attach(void **user, void *loop, natsConnection *nc, natsSock sock)
+{
+    struct nats_sink *s = loop;
+    (void)nc;
+    pthread_mutex_lock(&s->mu);
+    s->sock = sock;
+    s->want_read = true;
+    s->want_write = false;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TAG_SOCK};
+    int e = epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev);
+    if (e < 0 && errno == EEXIST)
+        e = epoll_ctl(s->epfd, EPOLL_CTL_MOD, sock, &ev);
+    pthread_mutex_unlock(&s->mu);
+    *user = s;
+    return e < 0 ? NATS_SYS_ERROR : NATS_OK;
+}
+
+static natsStatus ev_read(void *user, bool add)
+{
+    struct nats_sink *s = user;
+    pthread_mutex_lock(&s->mu);
+    s->want_read = add;
+    set_interest(s);
+    pthread_mutex_unlock(&s->mu);
+    return NATS_OK;
+}
+
+static natsStatus ev_write(void *user, bool add)
+{
+    struct nats_sink *s = user;
+    pthread_mutex_lock(&s->mu);
+    s->want_write = add;
+    set_interest(s);
+    pthread_mutex_unlock(&s->mu);
+    return NATS_OK;
+}
+
+static natsStatus ev_detach(void *user)
+{
+    struct nats_sink *s = user;
+    pthread_mutex_lock(&s->mu);
+    if (s->sock >= 0)
+        (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sock, NULL);
+    s->sock = -1;
+    pthread_mutex_unlock(&s->mu);
+    return NATS_OK;
+}
+
+/* ---- acknowledgments (libnats' delivery thread) ----------------------- */
+
+static struct slot *slot_at(struct nats_sink *s, size_t i)
+{
+    return &s->slots[(s->tail + i) % s->cap];
+}
+
+static void wake(struct nats_sink *s)
+{
+    uint64_t one = 1;
+    ssize_t w = write(s->evfd, &one, sizeof one);
+    (void)w; /* a full counter is readable all the same */
+}
+
+static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+    struct nats_sink *s = closure;
+    (void)js;
+    (void)pa;
+    pthread_mutex_lock(&s->mu);
+    struct slot *sl = NULL;
+    for (size_t i = 0; i < s->count && !sl; i++) {
+        struct slot *c = slot_at(s, i);
+        if (c->state == SLOT_SENT && c->msg == m)
+            sl = c;
+    }
+    if (sl && pae) {
+        sl->state = SLOT_FAILED;
+        sl->err = pae->Err;
+        sl->code = pae->ErrCode;
+        snprintf(sl->text, sizeof sl->text, "%s",
+                 pae->ErrText && *pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
+        s->failed++;
+        m = NULL; /* kept to be sent again */
+    } else if (sl) {
+        sl->state = SLOT_ACKED;
+        sl->msg = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    natsMsg_Destroy(m);
+    wake(s);
+}
+
+/* ---- connection news (libnats' callback thread) ----------------------- */
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    const struct nats_sink *s = closure;
+    if (atomic_load(&s->closing))
+        return; /* our own close */
+    msg(0, "connection to %s lost: reconnecting", s->url);
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    const struct nats_sink *s = closure;
+    msg(0, "reconnected to %s", s->url);
+}
+
+static void on_connected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    const struct nats_sink *s = closure;
+    msg(0, "connected to %s", s->url);
+}
+
+/* Waits between reconnection attempts: 100 ms doubling to 2 s. */
+static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
+{
+    (void)nc;
+    (void)closure;
+    int64_t ms = 100;
+    for (int i = 1; i < attempts && ms < 2000; i++)
+        ms *= 2;
+    return ms < 2000 ? ms : 2000;
+}
+
+/* ---- the CLI's thread -------------------------------------------------- */
+
+static void arm_retry(struct nats_sink *s)
+{
+    if (s->retry_armed)
+        return;
+    s->retry_armed = true;
+    struct itimerspec it = {
+        .it_value = {.tv_sec = s->backoff_ms / 1000, .tv_nsec = (long)(s->backoff_ms % 1000) * 1000000L},
+    };
+    (void)timerfd_settime(s->tfd, 0, &it, NULL);
+    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+/* Says why the slot failed, once per reason. */
+static void say_failure(struct nats_sink *s, const struct slot *sl)
+{
+    if (sl->err == s->said_err && sl->code == s->said_code)
+        return;
+    s->said_err = sl->err;
+    s->said_code = sl->code;
+    if (sl->err == NATS_NO_RESPONDERS)
+        msg(0,
+            "no JetStream stream takes subject %s on %s: the operator must create one "
+            "(JetStream API: $JS.API.STREAM.CREATE.<NAME>; --create-stream=NAME makes a "
+            "simple one); retrying",
+            quote_arg(0, sl->subject), s->url);
+    else if (sl->err == NATS_TIMEOUT)
+        msg(0, "no acknowledgment from %s for subject %s: sending again", s->url,
+            quote_arg(0, sl->subject));
+    else
+        msg(0, "cannot store a line in subject %s on %s: %s; retrying",
+            quote_arg(0, sl->subject), s->url, sl->text);
+}
+
+/* Sends the slot's message; it is ours (FAILED, or new). */
+static void send_slot(struct nats_sink *s, struct slot *sl)
+{
+    natsMsg *m = sl->msg;
+    pthread_mutex_lock(&s->mu);
+    sl->state = SLOT_SENT; /* before the acknowledgment can come */
+    pthread_mutex_unlock(&s->mu);
+    natsStatus st = js_PublishMsgAsync(s->js, &m, &s->po);
+    if (st == NATS_OK)
+        return; /* the library's now */
+    pthread_mutex_lock(&s->mu);
+    sl->state = SLOT_FAILED;
+    sl->err = st;
+    sl->code = 0;
+    snprintf(sl->text, sizeof sl->text, "%s", natsStatus_GetText(st));
+    s->failed++;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Frees acknowledged slots at the tail; says and schedules failures. */
+static void settle(struct nats_sink *s)
+{
+    bool acked = false;
+    const struct slot *failed = NULL;
+    pthread_mutex_lock(&s->mu);
+    while (s->count > 0 && slot_at(s, 0)->state == SLOT_ACKED) {
+        slot_at(s, 0)->state = SLOT_FREE;
+        s->tail = (s->tail + 1) % s->cap;
+        s->count--;
+        acked = true;
+    }
+    for (size_t i = 0; i < s->count && s->failed && !failed; i++)
+        if (slot_at(s, i)->state == SLOT_FAILED)
+            failed = slot_at(s, i);
+    pthread_mutex_unlock(&s->mu);
+    if (acked && !failed) {
+        s->backoff_ms = BACKOFF_MIN_MS;
+        s->said_err = NATS_OK;
+        s->said_code = 0;
+    }
+    if (failed) {
+        say_failure(s, failed);
+        arm_retry(s);
+    }
+}
+
+/* The backoff has passed: failed messages go again, in order. */
+static void resend(struct nats_sink *s)
+{
+    s->retry_armed = false;
+    for (size_t i = 0; i < s->count; i++) {
+        struct slot *sl = slot_at(s, i);
+        pthread_mutex_lock(&s->mu);
+        bool again = sl->state == SLOT_FAILED;
+        if (again)
+            s->failed--;
+        pthread_mutex_unlock(&s->mu);
+        if (again)
+            send_slot(s, sl);
+    }
+}
+
+static int nats_poll(struct sink *b)
+{
+    struct nats_sink *s = (struct nats_sink *)b;
+    struct epoll_event evs[4];
+    int n = epoll_wait(s->epfd, evs, 4, 0);
+    if (n < 0 && errno != EINTR) {
+        msg(errno, "error waiting for the NATS connection");
+        return -errno;
+    }
+    bool due = false;
+    for (int i = 0; i < n; i++) {
+        uint64_t v;
+        switch (evs[i].data.u32) {
+        case TAG_SOCK:
+            if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+                natsConnection_ProcessReadEvent(s->nc);
+            if (evs[i].events & EPOLLOUT)
+                natsConnection_ProcessWriteEvent(s->nc);
+            break;
+        case TAG_ACK:
+            (void)!read(s->evfd, &v, sizeof v);
+            break;
+        case TAG_TIMER:
+            (void)!read(s->tfd, &v, sizeof v);
+            due = true;
+            break;
+        default:
+            break;
+        }
+    }
+    int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
+    if (max_payload > 0)
+        s->max_payload = (size_t)max_payload; /* the server's, once connected */
+    settle(s);
+    if (due)
+        resend(s);
+    return 0;
+}
+
+static size_t nats_in_flight(const struct sink *b)
+{
+    const struct nats_sink *s = (const struct nats_sink *)b;
+    return s->count;
+}
+
+static bool nats_ready(const struct sink *b)
+{
+    const struct nats_sink *s = (const struct nats_sink *)b;
+    /* No new message while failed ones wait to go again: order. */
+    return s->count < s->cap && !s->retry_armed && s->failed == 0;
+}
+
+static int nats_fd(const struct sink *b)
+{
+    return ((const struct nats_sink *)b)->epfd;
+}
+
+static uint32_t hash32(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+static natsStatus set_headers(natsMsg *m, const char *host, const struct sink_line *l,
+                              uint32_t raw_hash)
+{
+    char id[320], file[48], off[24], next[24];
+    snprintf(id, sizeof id, "%s:%" PRIx64 ":%" PRIx64 ":%" PRIu64 ":%08" PRIx32, host, l->dev,
+             l->ino, l->offset, raw_hash);
+    snprintf(file, sizeof file, "%" PRIu64 ":%" PRIu64, l->dev, l->ino);
+    snprintf(off, sizeof off, "%" PRIu64, l->offset);
+    snprintf(next, sizeof next, "%" PRIu64, l->next);
+    natsStatus st = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
+    if (st == NATS_OK)
+        st = natsMsgHeader_Set(m, "Atail-Host", host);
+    if (st == NATS_OK)
+        st = natsMsgHeader_Set(m, "Atail-Path", l->path);
+    if (st == NATS_OK)
+        st = natsMsgHeader_Set(m, "Atail-Offset", off);
+    if (st == NATS_OK)
+        st = natsMsgHeader_Set(m, "Atail-Next", next);
+    if (st == NATS_OK)
+        st = natsMsgHeader_Set(m, "Atail-File", file);
+    if (st == NATS_OK && l->cut)
+        st = natsMsgHeader_Set(m, "Atail-Cut", "1");
+    return st;
+}
+
+static int nats_publish(struct sink *b, const struct sink_line *l)
+{
+    struct nats_sink *s = (struct nats_sink *)b;
+    if (!nats_ready(b))
+        return -EAGAIN;
+    struct sink_line line = *l;
+    size_t room = HEADER_FIXED + 2 * strlen(s->host) + strlen(l->path);
+    size_t max_data = s->max_payload > room ? s->max_payload - room : 1;
+    if (line.len > max_data) {
+        if (!s->said_cut)
+            msg(0,
+                "a line of %s at offset %" PRIu64 " is longer than the server takes (%zu "
+                "bytes): cut, and marked Atail-Cut (said once)",
+                quote_name(0, l->path), l->offset, max_data);
+        s->said_cut = true;
+        line.len = max_data;
+        line.cut = true;
+    }
+    natsMsg *m = NULL;
+    natsStatus st = natsMsg_Create(&m, line.subject, NULL, line.data, (int)line.len);
+    if (st == NATS_OK)
+        st = set_headers(m, s->host, &line, hash32(l->raw, l->raw_len));
+    if (st != NATS_OK) {
+        natsMsg_Destroy(m);
+        msg(ENOMEM, "cannot publish a line");
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&s->mu);
+    struct slot *sl = slot_at(s, s->count);
+    sl->msg = m;
+    sl->state = SLOT_FREE;
+    snprintf(sl->subject, sizeof sl->subject, "%s", line.subject);
+    s->count++;
+    pthread_mutex_unlock(&s->mu);
+    send_slot(s, sl);
+    return 0;
+}
+
+static void nats_close(struct sink *b)
+{
+    struct nats_sink *s = (struct nats_sink *)b;
+    if (s->nc) {
+        atomic_store(&s->closing, true);
+        natsConnection_Close(s->nc);
+        /* Closing waits for nothing from our loop: what the socket had is
+         * dropped; unacknowledged slots were never committed. */
+    }
+    jsCtx_Destroy(s->js);
+    natsConnection_Destroy(s->nc);
+    natsOptions_Destroy(s->opts);
+    for (size_t i = 0; i < s->count; i++) {
+        struct slot *sl = slot_at(s, i);
+        if (sl->state == SLOT_FAILED)
+            natsMsg_Destroy(sl->msg);
+    }
+    free(s->slots);
+    if (s->epfd >= 0)
+        close(s->epfd);
+    if (s->evfd >= 0)
+        close(s->evfd);
+    if (s->tfd >= 0)
+        close(s->tfd);
+    pthread_mutex_destroy(&s->mu);
+    free(s->url);
+    free(s->host);
+    free(s);
+    nats_Close();
+}
+
+static const struct sink_ops nats_ops = {
+    .publish = nats_publish,
+    .poll = nats_poll,
+    .in_flight = nats_in_flight,
+    .ready = nats_ready,
+    .fd = nats_fd,
+    .close = nats_close,
+};
+
+/* Options for a connection to cfg->url; on the sink's event loop when
+ * `loop`. NULL after saying why. */
+static natsOptions *make_opts(struct nats_sink *s, const struct sink_config *cfg, bool loop)
+{
+    natsOptions *o = NULL;
+    natsStatus st = natsOptions_Create(&o);
+    if (st == NATS_OK)
+        st = natsOptions_SetURL(o, cfg->url);
+    if (st == NATS_OK)
+        st = natsOptions_SetName(o, "atail");
+    if (st == NATS_OK && loop) {
+        st = natsOptions_SetEventLoop(o, s, ev_attach, ev_read, ev_write, ev_detach);
+        if (st == NATS_OK)
+            st = natsOptions_SetSendAsap(o, true); /* no flusher thread */
+        if (st == NATS_OK)
+            st = natsOptions_SetMaxReconnect(o, -1);
+        if (st == NATS_OK)
+            st = natsOptions_SetCustomReconnectDelay(o, reconnect_delay, NULL);
+        if (st == NATS_OK)
+            st = natsOptions_SetDisconnectedCB(o, on_disconnected, s);
+        if (st == NATS_OK)
+            st = natsOptions_SetReconnectedCB(o, on_reconnected, s);
+        if (st == NATS_OK && cfg->retry)
+            st = natsOptions_SetRetryOnFailedConnect(o, true, on_connected, s);
+    }
+    if (st != NATS_OK) {
+        say_status("cannot set up the NATS connection", st);
+        natsOptions_Destroy(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --create-stream=NAME: a file-stored stream taking the subjects of the
+ * template, made (or found) on a connection of its own: a JetStream
+ * request waits for its reply, which the event loop's connection would
+ * only read once the loop runs. */
+static int create_stream(struct nats_sink *s, const struct sink_config *cfg)
+{
+    natsOptions *o = make_opts(s, cfg, false);
+    if (!o)
+        return -1;
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    char *wild = subject_wildcard(cfg->subject_tmpl);
+    natsStatus st = wild ? natsConnection_Connect(&nc, o) : NATS_NO_MEMORY;
+    if (st == NATS_OK)
+        st = natsConnection_JetStream(&js, nc, NULL);
+    jsErrCode jerr = 0;
+    if (st == NATS_OK) {
+        jsStreamConfig sc;
+        jsStreamConfig_Init(&sc);
+        const char *subjects[] = {wild};
+        sc.Name = cfg->create_stream;
+        sc.Subjects = subjects;
+        sc.SubjectsLen = 1;
+        sc.Storage = js_FileStorage;
+        st = js_AddStream(NULL, js, &sc, NULL, &jerr);
+        if (st != NATS_OK && jerr == JSStreamNameExistErr)
+            st = NATS_OK; /* made before: kept as it is */
+    }
+    if (st != NATS_OK) {
+        char what[512];
+        snprintf(what, sizeof what, "cannot create stream %s for subjects %s on %s",
+                 quote_arg(0, cfg->create_stream), quote_arg(1, wild ? wild : ""), s->url);
+        say_status(what, st);
+    }
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    natsOptions_Destroy(o);
+    free(wild);
+    return st == NATS_OK ? 0 : -1;
+}
+
+static int make_fds(struct nats_sink *s)
+{
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->epfd < 0 || s->evfd < 0 || s->tfd < 0)
+        return -1;
+    struct epoll_event ack = {.events = EPOLLIN, .data.u32 = TAG_ACK};
+    struct epoll_event tim = {.events = EPOLLIN, .data.u32 = TAG_TIMER};
+    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->evfd, &ack) < 0 ||
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &tim) < 0)
+        return -1;
+    return 0;
+}
+
+/* The URL without user information, for messages. */
+static char *shown_url(const char *url)
+{
+    const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
+    if (!at || !scheme || at < scheme)
+        return strdup(url);
+    size_t n = (size_t)(scheme + 3 - url);
+    char *s = malloc(n + strlen(at + 1) + 1);
+    if (s) {
+        memcpy(s, url, n);
+        strcpy(s + n, at + 1);
+    }
+    return s;
+}
+
+struct sink *sink_nats_open(const struct sink_config *cfg)
+{
+    struct nats_sink *s = calloc(1, sizeof *s);
+    if (!s) {
+        msg(ENOMEM, "cannot connect to NATS");
+        return NULL;
+    }
+    s->base.ops = &nats_ops;
+    s->epfd = s->evfd = s->tfd = s->sock = -1;
+    s->backoff_ms = BACKOFF_MIN_MS;
+    s->cap = cfg->window ? cfg->window : 1;
+    pthread_mutex_init(&s->mu, NULL);
+    s->url = shown_url(cfg->url);
+    s->host = strdup(cfg->host);
+    s->slots = calloc(s->cap, sizeof *s->slots);
+    if (!s->url || !s->host || !s->slots || make_fds(s) < 0) {
+        msg(errno ? errno : ENOMEM, "cannot connect to NATS");
+        nats_close(&s->base);
+        return NULL;
+    }
+    if (cfg->create_stream && create_stream(s, cfg) < 0) {
+        nats_close(&s->base);
+        return NULL;
+    }
+    s->opts = make_opts(s, cfg, true);
+    if (!s->opts) {
+        nats_close(&s->base);
+        return NULL;
+    }
+    natsStatus st = natsConnection_Connect(&s->nc, s->opts);
+    if (st == NATS_NOT_YET_CONNECTED) {
+        msg(0, "cannot connect to %s yet: retrying", s->url);
+        st = NATS_OK;
+    }
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.MaxPending = (int64_t)s->cap + 1; /* never stalls: the ring is smaller */
+    jo.PublishAsync.AckHandler = on_ack;
+    jo.PublishAsync.AckHandlerClosure = s;
+    if (st == NATS_OK)
+        st = natsConnection_JetStream(&s->js, s->nc, &jo);
+    if (st != NATS_OK) {
+        char what[300];
+        snprintf(what, sizeof what, "cannot connect to %s", s->url);
+        say_status(what, st);
+        nats_close(&s->base);
+        return NULL;
+    }
+    jsPubOptions_Init(&s->po);
+    s->po.MaxWait = ACK_WAIT_MS;
+    int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
+    if (max_payload <= 0)
+        max_payload = 1024 * 1024; /* not connected yet: the server's default */
+    s->max_payload = (size_t)max_payload;
+    return &s->base;
+}
