@@ -79,6 +79,7 @@ struct nats_sink {
     char *url;
     char *host;
     atomic_bool closing; /* our close: its disconnection is not news */
+    atomic_uint losses;  /* disconnections so far */
     int epfd, evfd, tfd;
     size_t max_payload; /* the server's largest message */
 
@@ -88,9 +89,12 @@ struct nats_sink {
     struct slot *slots;
     size_t cap, tail, count; /* the ring: count slots from tail */
     size_t failed;           /* slots FAILED */
+    size_t sent;             /* slots SENT */
 
     /* The CLI's thread only. */
     bool retry_armed;
+    bool settling; /* since the connection was lost: wait for every answer */
+    unsigned losses_seen;
     unsigned backoff_ms;
     natsStatus said_err; /* the failure said last (said once) */
     jsErrCode said_code;
@@ -197,10 +201,12 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
         snprintf(sl->text, sizeof sl->text, "%s",
                  pae->ErrText && *pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
         s->failed++;
+        s->sent--;
         m = NULL; /* kept to be sent again */
     } else if (sl) {
         sl->state = SLOT_ACKED;
         sl->msg = NULL;
+        s->sent--;
     }
     pthread_mutex_unlock(&s->mu);
     natsMsg_Destroy(m);
@@ -212,24 +218,28 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
 static void on_disconnected(natsConnection *nc, void *closure)
 {
     (void)nc;
-    const struct nats_sink *s = closure;
+    struct nats_sink *s = closure;
     if (atomic_load(&s->closing))
         return; /* our own close */
+    atomic_fetch_add(&s->losses, 1);
+    wake(s);
     msg(0, "connection to %s lost: reconnecting", s->url);
 }
 
 static void on_reconnected(natsConnection *nc, void *closure)
 {
     (void)nc;
-    const struct nats_sink *s = closure;
+    struct nats_sink *s = closure;
     msg(0, "reconnected to %s", s->url);
+    wake(s);
 }
 
 static void on_connected(natsConnection *nc, void *closure)
 {
     (void)nc;
-    const struct nats_sink *s = closure;
+    struct nats_sink *s = closure;
     msg(0, "connected to %s", s->url);
+    wake(s);
 }
 
 /* Waits between reconnection attempts: 100 ms doubling to 2 s. */
@@ -245,13 +255,23 @@ static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
 
 /* ---- the CLI's thread -------------------------------------------------- */
 
+/* Whether the connection is up now: the callbacks come later, from
+ * another thread, and a message published meanwhile would go into the
+ * reconnection buffer after others that may be dropped. */
+static bool connected(const struct nats_sink *s)
+{
+    return natsConnection_Status(s->nc) == NATS_CONN_STATUS_CONNECTED;
+}
+
+/* Wakes the loop when the backoff has passed. */
 static void arm_retry(struct nats_sink *s)
 {
     if (s->retry_armed)
         return;
     s->retry_armed = true;
     struct itimerspec it = {
-        .it_value = {.tv_sec = s->backoff_ms / 1000, .tv_nsec = (long)(s->backoff_ms % 1000) * 1000000L},
+        .it_value = {.tv_sec = s->backoff_ms / 1000,
+                     .tv_nsec = (long)(s->backoff_ms % 1000) * 1000000L},
     };
     (void)timerfd_settime(s->tfd, 0, &it, NULL);
     s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
@@ -284,6 +304,7 @@ static void send_slot(struct nats_sink *s, struct slot *sl)
     natsMsg *m = sl->msg;
     pthread_mutex_lock(&s->mu);
     sl->state = SLOT_SENT; /* before the acknowledgment can come */
+    s->sent++;
     pthread_mutex_unlock(&s->mu);
     natsStatus st = js_PublishMsgAsync(s->js, &m, &s->po);
     if (st == NATS_OK)
@@ -294,14 +315,16 @@ static void send_slot(struct nats_sink *s, struct slot *sl)
     sl->code = 0;
     snprintf(sl->text, sizeof sl->text, "%s", natsStatus_GetText(st));
     s->failed++;
+    s->sent--;
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Frees acknowledged slots at the tail; says and schedules failures. */
-static void settle(struct nats_sink *s)
+/* Frees acknowledged slots at the tail. Returns the first failed slot, or
+ * NULL; *sent is how many wait for their acknowledgment. */
+static struct slot *settle(struct nats_sink *s, size_t *sent)
 {
     bool acked = false;
-    const struct slot *failed = NULL;
+    struct slot *failed = NULL;
     pthread_mutex_lock(&s->mu);
     while (s->count > 0 && slot_at(s, 0)->state == SLOT_ACKED) {
         slot_at(s, 0)->state = SLOT_FREE;
@@ -312,22 +335,20 @@ static void settle(struct nats_sink *s)
     for (size_t i = 0; i < s->count && s->failed && !failed; i++)
         if (slot_at(s, i)->state == SLOT_FAILED)
             failed = slot_at(s, i);
+    *sent = s->sent;
     pthread_mutex_unlock(&s->mu);
     if (acked && !failed) {
         s->backoff_ms = BACKOFF_MIN_MS;
         s->said_err = NATS_OK;
         s->said_code = 0;
     }
-    if (failed) {
-        say_failure(s, failed);
-        arm_retry(s);
-    }
+    return failed;
 }
 
-/* The backoff has passed: failed messages go again, in order. */
+/* Failed messages go again, in order, once none waits for an answer any
+ * more: a message sent before one that failed is stored, or failed too. */
 static void resend(struct nats_sink *s)
 {
-    s->retry_armed = false;
     for (size_t i = 0; i < s->count; i++) {
         struct slot *sl = slot_at(s, i);
         pthread_mutex_lock(&s->mu);
@@ -338,6 +359,31 @@ static void resend(struct nats_sink *s)
         if (again)
             send_slot(s, sl);
     }
+}
+
+/* After settle(): failures are said, and sent again after the backoff;
+ * after a reconnection, nothing new goes until what was sent before it is
+ * answered (acknowledged, or failed by its timeout). */
+static void recover(struct nats_sink *s, bool due)
+{
+    unsigned losses = atomic_load(&s->losses);
+    if (!connected(s) || losses != s->losses_seen) {
+        s->losses_seen = losses;
+        s->settling = true;
+    }
+    size_t sent;
+    struct slot *failed = settle(s, &sent);
+    if (due)
+        s->retry_armed = false;
+    if (failed) {
+        say_failure(s, failed);
+        if (sent == 0 && due)
+            resend(s);
+        else if (sent == 0)
+            arm_retry(s);
+    }
+    if (sent == 0 && connected(s))
+        s->settling = false;
 }
 
 static int nats_poll(struct sink *b)
@@ -373,9 +419,7 @@ static int nats_poll(struct sink *b)
     int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
     if (max_payload > 0)
         s->max_payload = (size_t)max_payload; /* the server's, once connected */
-    settle(s);
-    if (due)
-        resend(s);
+    recover(s, due);
     return 0;
 }
 
@@ -389,7 +433,8 @@ static bool nats_ready(const struct sink *b)
 {
     const struct nats_sink *s = (const struct nats_sink *)b;
     /* No new message while failed ones wait to go again: order. */
-    return s->count < s->cap && !s->retry_armed && s->failed == 0;
+    return s->count < s->cap && !s->retry_armed && s->failed == 0 && !s->settling &&
+           connected(s);
 }
 
 static int nats_fd(const struct sink *b)
