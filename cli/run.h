@@ -31,6 +31,11 @@ struct entry {
     char *json_path;  /* the name as a JSON string (--output=json) */
     size_t json_path_len;
     char *subject; /* --to: its subject, made at its first line */
+    bool resume_asked;  /* --to: the stream was asked where its lines end */
+    bool resume_skip;   /* lines of file (skip_dev, skip_ino) before skip_next */
+    uint64_t skip_dev;  /* are in the stream already: not sent again */
+    uint64_t skip_ino;
+    uint64_t skip_next;
     struct span_lines carry; /* --output=json: its partial last line */
     int id;                  /* library id, or -1 */
     int add_error;           /* negative errno of the failed add (id -1) */

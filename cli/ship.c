@@ -122,6 +122,28 @@ static const char *entry_subject(struct run *r, struct entry *e)
     return e->subject;
 }
 
+/* At the file's first line: where its lines end in the stream. A restart
+ * then sends nothing the stream holds, whatever the state file says and
+ * however long ago (the server's duplicate window is 2 minutes). */
+static void ask_resume(struct run *r, struct entry *e)
+{
+    e->resume_asked = true;
+    struct sink_resume res;
+    if (sink_last(r->sink, e->subject, &res) == 1 && strcmp(res.host, r->host) == 0) {
+        e->resume_skip = true;
+        e->skip_dev = res.dev;
+        e->skip_ino = res.ino;
+        e->skip_next = res.next;
+    }
+}
+
+/* Whether the line is in the stream already. */
+static bool in_stream(const struct entry *e, const struct sink_line *l)
+{
+    return e->resume_skip && l->dev == e->skip_dev && l->ino == e->skip_ino &&
+           l->offset < e->skip_next && (l->dev | l->ino) != 0;
+}
+
 int ship_line(struct run *r, size_t k, const struct atail_event *ev)
 {
     struct entry *e = &r->ents[k];
@@ -144,6 +166,10 @@ int ship_line(struct run *r, size_t k, const struct atail_event *ev)
     }
     if (atail_file_identity(r->t, ev->file, &l.dev, &l.ino) < 0)
         l.dev = l.ino = 0; /* a pipe read once: no identity to resume by */
+    if (!e->resume_asked)
+        ask_resume(r, e);
+    if (in_stream(e, &l))
+        return 0;
     if (r->json) {
         if (!e->json_path) {
             e->json_path = json_out_path(path, &e->json_path_len);

@@ -38,9 +38,20 @@ struct sink_line {
     bool cut;             /* a piece of a line longer than --max-line */
 };
 
+/* Where a file's lines end in the broker: the last message of a subject
+ * was line `next` bytes into the file (dev, ino) of `host`. */
+struct sink_resume {
+    char host[256];
+    uint64_t dev, ino, next;
+};
+
 struct sink;
 
 struct sink_ops {
+    /* The last message of `subject` (sink_resume). Returns 1, 0 when there
+     * is none (or the broker cannot say: said once), or a negative errno
+     * (said). Blocks for a round trip or two: once per file. */
+    int (*last)(struct sink *s, const char *subject, struct sink_resume *out);
     /* Publishes one line. Returns 0, -EAGAIN when the window is full
      * (nothing taken), or another negative errno (said). */
     int (*publish)(struct sink *s, const struct sink_line *line);
@@ -73,6 +84,10 @@ bool sink_url(const char *url);
 static inline int sink_publish(struct sink *s, const struct sink_line *l)
 {
     return s->ops->publish(s, l);
+}
+static inline int sink_last(struct sink *s, const char *subject, struct sink_resume *out)
+{
+    return s->ops->last(s, subject, out);
 }
 static inline int sink_poll(struct sink *s)
 {

@@ -78,6 +78,10 @@ struct nats_sink {
     jsPubOptions po;
     char *url;
     char *host;
+    struct sink_config cfg; /* its strings are the command line's */
+    natsConnection *ctl;    /* requests that wait for their reply (last()) */
+    jsCtx *ctl_js;
+    bool said_no_resume;
     atomic_bool closing; /* our close: its disconnection is not news */
     atomic_uint losses;  /* disconnections so far */
     int epfd, evfd, tfd;
@@ -516,6 +520,8 @@ static int nats_publish(struct sink *b, const struct sink_line *l)
 static void nats_close(struct sink *b)
 {
     struct nats_sink *s = (struct nats_sink *)b;
+    jsCtx_Destroy(s->ctl_js);
+    natsConnection_Destroy(s->ctl);
     if (s->nc) {
         atomic_store(&s->closing, true);
         natsConnection_Close(s->nc);
@@ -544,7 +550,10 @@ static void nats_close(struct sink *b)
     nats_Close();
 }
 
+static int nats_last(struct sink *b, const char *subject, struct sink_resume *out);
+
 static const struct sink_ops nats_ops = {
+    .last = nats_last,
     .publish = nats_publish,
     .poll = nats_poll,
     .in_flight = nats_in_flight,
@@ -665,6 +674,7 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
         return NULL;
     }
     s->base.ops = &nats_ops;
+    s->cfg = *cfg;
     s->epfd = s->evfd = s->tfd = s->sock = -1;
     s->backoff_ms = BACKOFF_MIN_MS;
     s->cap = cfg->window ? cfg->window : 1;
@@ -712,4 +722,114 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
         max_payload = 1024 * 1024; /* not connected yet: the server's default */
     s->max_payload = (size_t)max_payload;
     return &s->base;
+}
+
+/* ---- where a file's lines end in the stream --------------------------- */
+
+/* The control connection: its own (library) threads, for requests that
+ * wait for their reply; the event loop's connection would read that reply
+ * only once the loop runs again. */
+static int ctl_open(struct nats_sink *s)
+{
+    if (s->ctl_js)
+        return 0;
+    natsOptions *o = make_opts(s, &s->cfg, false);
+    if (!o)
+        return -1;
+    natsStatus st = natsConnection_Connect(&s->ctl, o);
+    if (st == NATS_OK)
+        st = natsConnection_JetStream(&s->ctl_js, s->ctl, NULL);
+    natsOptions_Destroy(o);
+    if (st != NATS_OK) {
+        jsCtx_Destroy(s->ctl_js);
+        natsConnection_Destroy(s->ctl);
+        s->ctl_js = NULL;
+        s->ctl = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The name of the stream that takes `subject` into buf; 1, 0 for none,
+ * -1 when the server did not answer. */
+static int stream_of(struct nats_sink *s, const char *subject, char *buf, size_t cap)
+{
+    char req[600];
+    snprintf(req, sizeof req, "{\"subject\":\"%s\"}", subject);
+    natsMsg *reply = NULL;
+    natsStatus st = natsConnection_RequestString(&reply, s->ctl, "$JS.API.STREAM.NAMES", req, 5000);
+    if (st != NATS_OK)
+        return -1;
+    int found = 0;
+    const char *d = natsMsg_GetData(reply);
+    const char *p = d ? strstr(d, "\"streams\":[\"") : NULL;
+    if (p) {
+        p += strlen("\"streams\":[\"");
+        const char *q = strchr(p, '"');
+        if (q && (size_t)(q - p) < cap) {
+            memcpy(buf, p, (size_t)(q - p));
+            buf[q - p] = '\0';
+            found = 1;
+        }
+    }
+    natsMsg_Destroy(reply);
+    return found;
+}
+
+static bool header_u64(natsMsg *m, const char *key, uint64_t *v)
+{
+    const char *s = NULL;
+    if (natsMsgHeader_Get(m, key, &s) != NATS_OK || !s)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (errno || end == s || *end)
+        return false;
+    *v = n;
+    return true;
+}
+
+/* Reads the Atail-* headers of the stream's last message of a subject. */
+static int parse_last(natsMsg *m, struct sink_resume *out)
+{
+    const char *host = NULL, *file = NULL;
+    if (natsMsgHeader_Get(m, "Atail-Host", &host) != NATS_OK ||
+        natsMsgHeader_Get(m, "Atail-File", &file) != NATS_OK || !host || !file ||
+        !header_u64(m, "Atail-Next", &out->next))
+        return 0; /* not atail's */
+    unsigned long long dev, ino;
+    if (sscanf(file, "%llu:%llu", &dev, &ino) != 2)
+        return 0;
+    snprintf(out->host, sizeof out->host, "%s", host);
+    out->dev = dev;
+    out->ino = ino;
+    return 1;
+}
+
+static int nats_last(struct sink *b, const char *subject, struct sink_resume *out)
+{
+    struct nats_sink *s = (struct nats_sink *)b;
+    int found = ctl_open(s) < 0 ? -1 : 0;
+    char stream[256];
+    if (found == 0)
+        found = stream_of(s, subject, stream, sizeof stream);
+    natsMsg *m = NULL;
+    jsErrCode jerr = 0;
+    if (found == 1) {
+        natsStatus st = js_GetLastMsg(&m, s->ctl_js, stream, subject, NULL, &jerr);
+        if (st == NATS_OK)
+            found = parse_last(m, out);
+        else
+            found = jerr == JSNoMessageFoundErr ? 0 : -1;
+        natsMsg_Destroy(m);
+    }
+    if (found < 0 && !s->said_no_resume) {
+        s->said_no_resume = true;
+        msg(0,
+            "warning: cannot ask %s where the lines of subject %s end: lines sent before "
+            "may go again (the server drops them within its duplicate window)",
+            s->url, quote_arg(0, subject));
+    }
+    return found < 0 ? 0 : found;
 }

@@ -77,7 +77,7 @@ bool subject_valid(const char *tmpl)
             ok = token > 0;
             token = 0;
         } else {
-            ok = c > ' ' && c < 0x7f && c != '*' && c != '>' && c != '{' && c != '}';
+            ok = c > ' ' && c < 0x7f && !strchr("*>{}\"\\", c);
             token++;
         }
     }

@@ -1,9 +1,10 @@
 /* jstool.c - the tests' independent view of a JetStream stream, with the
  * same C client (libnats) and none of atail's code:
  *
- *   jstool URL create STREAM SUBJECTS [MAX_MSGS]  a file-stored stream
- *                                                 (MAX_MSGS > 0: limit,
- *                                                 discard new)
+ *   jstool URL create STREAM SUBJECTS [MAX_MSGS [DUP_MS]]
+ *                                    a file-stored stream (MAX_MSGS > 0:
+ *                                    limit, discard new; DUP_MS: its
+ *                                    duplicate window in milliseconds)
  *   jstool URL dump STREAM [FILTER]  every message in stream order, its
  *                                    data then a newline; with FILTER only
  *                                    those subjects
@@ -27,7 +28,8 @@ static int fail(const char *what, natsStatus s, jsErrCode jerr)
     return 1;
 }
 
-static int create(jsCtx *js, const char *name, const char *subjects, int64_t max_msgs)
+static int create(jsCtx *js, const char *name, const char *subjects, int64_t max_msgs,
+                  int64_t dup_ms)
 {
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
@@ -40,6 +42,8 @@ static int create(jsCtx *js, const char *name, const char *subjects, int64_t max
         sc.MaxMsgs = max_msgs;
         sc.Discard = js_DiscardNew;
     }
+    if (dup_ms > 0)
+        sc.Duplicates = dup_ms * 1000000; /* nanoseconds */
     jsErrCode jerr = 0;
     natsStatus s = js_AddStream(NULL, js, &sc, NULL, &jerr);
     return s == NATS_OK ? 0 : fail("create", s, jerr);
@@ -125,7 +129,8 @@ int main(int argc, char **argv)
     int rc = 2;
     uint64_t n = 0;
     if (strcmp(cmd, "create") == 0 && argc >= 5) {
-        rc = create(js, name, argv[4], argc >= 6 ? strtoll(argv[5], NULL, 10) : 0);
+        rc = create(js, name, argv[4], argc >= 6 ? strtoll(argv[5], NULL, 10) : 0,
+                    argc >= 7 ? strtoll(argv[6], NULL, 10) : 0);
     } else if (strcmp(cmd, "dump") == 0) {
         rc = dump(js, name, argc >= 5 ? argv[4] : NULL, false);
     } else if (strcmp(cmd, "headers") == 0) {

@@ -82,13 +82,25 @@ static inline struct proc *jstool(const struct server *s, const char *const *arg
     return run_flags(argv, NULL, 0, 60000, PROC_NATIVE);
 }
 
-/* Creates a file-stored stream taking `subjects`. */
-static inline void stream_create(const struct server *s, const char *name, const char *subjects)
+/* Creates a file-stored stream taking `subjects`, with at most max_msgs
+ * (0: no limit; else discard new) and a duplicate window of dup_ms (0:
+ * the server's 2 minutes). */
+static inline void stream_create_with(const struct server *s, const char *name,
+                                      const char *subjects, long max_msgs, long dup_ms)
 {
-    const char *args[] = {"create", name, subjects, NULL};
+    char m[32], d[32];
+    snprintf(m, sizeof m, "%ld", max_msgs);
+    snprintf(d, sizeof d, "%ld", dup_ms);
+    const char *args[] = {"create", name, subjects, m, d, NULL};
     struct proc *p = jstool(s, args);
     cr_assert_eq(exit_code(p), 0, "jstool create: %s", p->err.data);
     proc_free(p);
+}
+
+/* Creates a file-stored stream taking `subjects`. */
+static inline void stream_create(const struct server *s, const char *name, const char *subjects)
+{
+    stream_create_with(s, name, subjects, 0, 0);
 }
 
 /* The number of messages in the stream. */
@@ -143,6 +155,20 @@ static inline struct proc *writer_start(const char *path, long count, long rate)
     snprintf(r, sizeof r, "%ld", rate);
     const char *argv[] = {bin_path("log_writer"), "-f", path, "-c", c, "-r", r, NULL};
     return proc_start(argv, scratch_dir(), PROC_NATIVE);
+}
+
+/* atail -F -n +1 --to=URL [extra...] PATH */
+static inline struct proc *shipper(const struct server *s, const char *path, const char *const *extra)
+{
+    char to[96];
+    snprintf(to, sizeof to, "--to=%s", s->url);
+    const char *argv[24] = {atail(), "-F", "-n", "+1", to};
+    size_t n = 5;
+    for (size_t i = 0; extra && extra[i] && n < 22; i++)
+        argv[n++] = extra[i];
+    argv[n++] = path;
+    argv[n] = NULL;
+    return proc_start(argv, scratch_dir(), 0);
 }
 
 #endif

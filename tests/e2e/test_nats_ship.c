@@ -28,20 +28,6 @@ static const char *host_tok(void)
     return host_token;
 }
 
-/* atail -F -n +1 --to=URL [extra...] PATH */
-static struct proc *shipper(const struct server *s, const char *path, const char *const *extra)
-{
-    char to[96];
-    snprintf(to, sizeof to, "--to=%s", s->url);
-    const char *argv[24] = {atail(), "-F", "-n", "+1", to};
-    size_t n = 5;
-    for (size_t i = 0; extra && extra[i] && n < 22; i++)
-        argv[n++] = extra[i];
-    argv[n++] = path;
-    argv[n] = NULL;
-    return proc_start(argv, scratch_dir(), 0);
-}
-
 Test(nats_ship, every_line_once_in_order_with_headers)
 {
     struct server s = {0};
