@@ -13,6 +13,8 @@
  *   output.c, quote.c    writing, messages, GNU's quoting
  *   ship.c, sink*.c      --to: lines to a message server (NATS JetStream)
  *   subject.c            --subject's template
+ *   read_nats.c          atail nats://HOST:PORT/STREAM: reading the central log
+ *   nats_opts.c          options of a NATS connection (both directions)
  *
  * How a run ends:
  *   normally             state saved; exit 0, or 1 if something failed
@@ -31,6 +33,7 @@
 #include "options.h"
 #include "output.h"
 #include "quote.h"
+#include "read_nats.h"
 #include "run.h"
 #include "ship.h"
 #include "signals.h"
@@ -150,6 +153,29 @@ out:
     return out;
 }
 
+/* atail nats://HOST:PORT/STREAM: reads a stream instead of files. */
+static struct outcome read_stream(const struct cli_options *o, int sigfd)
+{
+    struct outcome out = {.status = 1};
+#ifdef ATAIL_HAVE_NATS
+    switch (read_nats_run(o, sigfd, &out.signo)) {
+    case STOP_DONE:
+        out.status = 0;
+        break;
+    case STOP_PIPE:
+        out.pipe = true;
+        break;
+    default:
+        break;
+    }
+#else
+    (void)o;
+    (void)sigfd;
+    msg(0, "this atail was built without NATS support (libnats was not found)");
+#endif
+    return out;
+}
+
 /* Standard descriptors closed by our parent would be reused by the
  * library's own (standard input would become its epoll set): each gets
  * /dev/null as a placeholder. Returns the closed ones as bits 0-2. */
@@ -217,7 +243,9 @@ int main(int argc, char **argv)
         }
     }
 
-    struct outcome res = run(&o, closed_std, sigfd, &mask, old_pipe.sa_handler == SIG_IGN);
+    struct outcome res = o.read_stream ? read_stream(&o, sigfd)
+                                       : run(&o, closed_std, sigfd, &mask,
+                                             old_pipe.sa_handler == SIG_IGN);
     status = res.status;
     if (res.signo) {
         quote_free();

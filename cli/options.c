@@ -205,13 +205,7 @@ static int parse_ship(int c, struct cli_options *o)
         o->to = optarg;
         return OPTIONS_RUN;
     case OPT_SUBJECT:
-        if (!subject_valid(optarg)) {
-            msg(0, "invalid subject: %s (tokens separated by dots; {host} and {file} "
-                   "stand for this host and the file's name)",
-                quote_arg(0, optarg));
-            return 1;
-        }
-        o->subject = optarg;
+        o->subject = optarg; /* checked with the mode (check_ship()) */
         return OPTIONS_RUN;
     case OPT_CREATE_STREAM:
         if (!*optarg || strpbrk(optarg, ". *>\t")) {
@@ -385,6 +379,37 @@ static int parse_one(int c, struct cli_options *o)
     }
 }
 
+/* --to (a template of subjects) or reading a stream (a filter, wildcards
+ * allowed), and what goes with them. Returns OPTIONS_RUN or 1. */
+static int check_ship(struct cli_options *o)
+{
+    o->read_stream = !o->to && o->n_files == 1 && o->n_globs == 0 && sink_url(o->files[0]);
+    if ((o->create_stream || o->window) && !o->to) {
+        msg(0, "--create-stream and --window go with --to");
+        return 1;
+    }
+    if (o->subject && !o->to && !o->read_stream) {
+        msg(0, "--subject goes with --to or a stream to read (nats://HOST:PORT/STREAM)");
+        return 1;
+    }
+    if (o->subject && ((o->to && !subject_valid(o->subject)) ||
+                       (o->read_stream && !subject_filter_valid(o->subject)))) {
+        msg(0, "invalid subject: %s (tokens separated by dots%s)", quote_arg(0, o->subject),
+            o->to ? "; {host} and {file} stand for this host and the file's name"
+                  : "; * and > are wildcards");
+        return 1;
+    }
+    if (o->read_stream && !o->lines) {
+        msg(0, "a stream is read by messages: -c does not apply");
+        return 1;
+    }
+    if (!o->window)
+        o->window = 1024;
+    if (o->to && !o->subject)
+        o->subject = "logs.{host}.{file}";
+    return OPTIONS_RUN;
+}
+
 /* What GNU checks after parsing (warnings, in its order), then atail's own
  * combinations. Returns OPTIONS_RUN or 1. */
 static int check(struct cli_options *o)
@@ -411,15 +436,7 @@ static int check(struct cli_options *o)
     }
     if (o->spawn)
         o->follow = true; /* by descriptor, unless -f or -F said otherwise */
-    if ((o->create_stream || o->window) && !o->to) {
-        msg(0, "--create-stream and --window go with --to");
-        return 1;
-    }
-    if (!o->window)
-        o->window = 1024;
-    if (!o->subject)
-        o->subject = "logs.{host}.{file}";
-    return OPTIONS_RUN;
+    return check_ship(o);
 }
 
 void options_free(struct cli_options *o)

@@ -34,6 +34,7 @@
  */
 #include "sink.h"
 
+#include "nats_opts.h"
 #include "output.h"
 #include "quote.h"
 #include "subject.h"
@@ -104,12 +105,6 @@ struct nats_sink {
     jsErrCode said_code;
     bool said_cut;
 };
-
-static void say_status(const char *what, natsStatus st)
-{
-    const char *last = nats_GetLastError(NULL);
-    msg(0, "%s: %s", what, last && *last ? last : natsStatus_GetText(st));
-}
 
 /* ---- the external event loop adapter (any thread) --------------------- */
 
@@ -566,13 +561,11 @@ static const struct sink_ops nats_ops = {
  * `loop`. NULL after saying why. */
 static natsOptions *make_opts(struct nats_sink *s, const struct sink_config *cfg, bool loop)
 {
-    natsOptions *o = NULL;
-    natsStatus st = natsOptions_Create(&o);
-    if (st == NATS_OK)
-        st = natsOptions_SetURL(o, cfg->url);
-    if (st == NATS_OK)
-        st = natsOptions_SetName(o, "atail");
-    if (st == NATS_OK && loop) {
+    natsOptions *o = nats_opts_new(cfg->url);
+    if (!o)
+        return NULL;
+    natsStatus st = NATS_OK;
+    if (loop) {
         st = natsOptions_SetEventLoop(o, s, ev_attach, ev_read, ev_write, ev_detach);
         if (st == NATS_OK)
             st = natsOptions_SetSendAsap(o, true); /* no flusher thread */
@@ -588,7 +581,7 @@ static natsOptions *make_opts(struct nats_sink *s, const struct sink_config *cfg
             st = natsOptions_SetRetryOnFailedConnect(o, true, on_connected, s);
     }
     if (st != NATS_OK) {
-        say_status("cannot set up the NATS connection", st);
+        nats_say("cannot set up the NATS connection", st);
         natsOptions_Destroy(o);
         return NULL;
     }
@@ -627,7 +620,7 @@ static int create_stream(struct nats_sink *s, const struct sink_config *cfg)
         char what[512];
         snprintf(what, sizeof what, "cannot create stream %s for subjects %s on %s",
                  quote_arg(0, cfg->create_stream), quote_arg(1, wild ? wild : ""), s->url);
-        say_status(what, st);
+        nats_say(what, st);
     }
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
@@ -711,7 +704,7 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
     if (st != NATS_OK) {
         char what[300];
         snprintf(what, sizeof what, "cannot connect to %s", s->url);
-        say_status(what, st);
+        nats_say(what, st);
         nats_close(&s->base);
         return NULL;
     }

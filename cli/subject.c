@@ -85,3 +85,29 @@ bool subject_valid(const char *tmpl)
     free(s);
     return ok;
 }
+
+bool subject_filter_valid(const char *filter)
+{
+    size_t len = strlen(filter);
+    const char *p = filter;
+    if (len == 0)
+        return false;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 0)
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            if (c <= ' ' || c >= 0x7f || strchr("\"\\{}", c))
+                return false;
+            if ((c == '*' || c == '>') && n != 1)
+                return false;
+        }
+        if (n == 1 && *p == '>' && dot)
+            return false; /* ">" ends a filter */
+        if (!dot)
+            return true;
+        p = dot + 1;
+    }
+}

@@ -20,4 +20,8 @@ char *subject_wildcard(const char *tmpl);
  * only as whole tokens' parts that exist. */
 bool subject_valid(const char *tmpl);
 
+/* Whether `filter` is a valid subject filter: tokens separated by single
+ * dots, none empty, "*" a whole token, ">" only the last one. */
+bool subject_filter_valid(const char *filter);
+
 #endif
