@@ -243,9 +243,9 @@ int main(int argc, char **argv)
         }
     }
 
-    struct outcome res = o.read_stream ? read_stream(&o, sigfd)
-                                       : run(&o, closed_std, sigfd, &mask,
-                                             old_pipe.sa_handler == SIG_IGN);
+    struct outcome res = o.read_stream
+                             ? read_stream(&o, sigfd)
+                             : run(&o, closed_std, sigfd, &mask, old_pipe.sa_handler == SIG_IGN);
     status = res.status;
     if (res.signo) {
         quote_free();

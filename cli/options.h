@@ -55,8 +55,8 @@ struct cli_options {
     const char *create_stream; /* --create-stream=NAME, or NULL */
     unsigned window;           /* --window=N: messages in flight at most */
     bool read_stream;          /* the operand is nats://HOST:PORT/STREAM: read it */
-    char **files;   /* operands; "-" is standard input */
-    size_t n_files; /* >= 1 without --glob: no operand means "-" */
+    char **files;              /* operands; "-" is standard input */
+    size_t n_files;            /* >= 1 without --glob: no operand means "-" */
 };
 
 /* What options_parse() leaves to main. */

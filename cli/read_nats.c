@@ -34,7 +34,7 @@
 #include <time.h>
 
 #define FLUSH_AT ((size_t)64 * 1024)
-#define WAIT_MS 250       /* a wait for the next message, between signal checks */
+#define WAIT_MS 250        /* a wait for the next message, between signal checks */
 #define FIRST_WAIT_MS 5000 /* without -f: the messages known to be there */
 
 struct reader {
@@ -258,8 +258,8 @@ static int subscribe(struct reader *r, uint64_t start)
     so.Config.DeliverPolicy = js_DeliverByStartSequence;
     so.Config.OptStartSeq = start;
     jsErrCode jerr = 0;
-    natsStatus st = js_SubscribeSync(&r->sub, r->js, r->o->subject ? r->o->subject : ">", NULL,
-                                     &so, &jerr);
+    natsStatus st =
+        js_SubscribeSync(&r->sub, r->js, r->o->subject ? r->o->subject : ">", NULL, &so, &jerr);
     if (st != NATS_OK) {
         nats_say("cannot read the stream", st);
         return -1;

@@ -30,10 +30,10 @@ struct entry {
     char *name_buf;   /* owned storage of name, when it is not an operand */
     char *json_path;  /* the name as a JSON string (--output=json) */
     size_t json_path_len;
-    char *subject; /* --to: its subject, made at its first line */
-    bool resume_asked;  /* --to: the stream was asked where its lines end */
-    bool resume_skip;   /* lines of file (skip_dev, skip_ino) before skip_next */
-    uint64_t skip_dev;  /* are in the stream already: not sent again */
+    char *subject;     /* --to: its subject, made at its first line */
+    bool resume_asked; /* --to: the stream was asked where its lines end */
+    bool resume_skip;  /* lines of file (skip_dev, skip_ino) before skip_next */
+    uint64_t skip_dev; /* are in the stream already: not sent again */
     uint64_t skip_ino;
     uint64_t skip_next;
     struct span_lines carry; /* --output=json: its partial last line */
@@ -81,9 +81,9 @@ struct run {
     int signo;             /* the signal that ends the run */
     struct child child;    /* --spawn */
     int save_error_said;   /* last state save error reported */
-    struct sink *sink;      /* --to, else NULL (ship.c) */
-    char *host;             /* --to: this host's name */
-    bool commit_due;        /* --to: commit when nothing is in flight */
+    struct sink *sink;     /* --to, else NULL (ship.c) */
+    char *host;            /* --to: this host's name */
+    bool commit_due;       /* --to: commit when nothing is in flight */
     long long last_commit_ms;
     unsigned since_poll; /* lines published since the sink was polled */
 };

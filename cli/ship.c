@@ -156,8 +156,8 @@ int ship_line(struct run *r, size_t k, const struct atail_event *ev)
         .raw = ev->data,
         .raw_len = ev->len,
         .offset = ev->offset,
-        .next = ev->offset + ev->len +
-                ((ev->flags & (ATAIL_LINE_CUT | ATAIL_LINE_NO_DELIM)) ? 0u : 1u),
+        .next =
+            ev->offset + ev->len + ((ev->flags & (ATAIL_LINE_CUT | ATAIL_LINE_NO_DELIM)) ? 0u : 1u),
         .cut = (ev->flags & ATAIL_LINE_CUT) != 0,
     };
     if (!l.subject) {

@@ -27,15 +27,15 @@ struct sink_config {
 /* One line to publish. */
 struct sink_line {
     const char *subject;
-    const char *path;     /* the file's name, as output names it */
-    const char *data;     /* the message: the line, or its JSON record */
+    const char *path; /* the file's name, as output names it */
+    const char *data; /* the message: the line, or its JSON record */
     size_t len;
-    const char *raw;      /* the line itself (the hash in Nats-Msg-Id) */
+    const char *raw; /* the line itself (the hash in Nats-Msg-Id) */
     size_t raw_len;
-    uint64_t offset;      /* the line's offset in its file */
-    uint64_t next;        /* the offset just past it (and its delimiter) */
-    uint64_t dev, ino;    /* the file's identity (atail_file_identity()) */
-    bool cut;             /* a piece of a line longer than --max-line */
+    uint64_t offset;   /* the line's offset in its file */
+    uint64_t next;     /* the offset just past it (and its delimiter) */
+    uint64_t dev, ino; /* the file's identity (atail_file_identity()) */
+    bool cut;          /* a piece of a line longer than --max-line */
 };
 
 /* Where a file's lines end in the broker: the last message of a subject

@@ -293,8 +293,8 @@ static void say_failure(struct nats_sink *s, const struct slot *sl)
         msg(0, "no acknowledgment from %s for subject %s: sending again", s->url,
             quote_arg(0, sl->subject));
     else
-        msg(0, "cannot store a line in subject %s on %s: %s; retrying",
-            quote_arg(0, sl->subject), s->url, sl->text);
+        msg(0, "cannot store a line in subject %s on %s: %s; retrying", quote_arg(0, sl->subject),
+            s->url, sl->text);
 }
 
 /* Sends the slot's message; it is ours (FAILED, or new). */
@@ -432,8 +432,7 @@ static bool nats_ready(const struct sink *b)
 {
     const struct nats_sink *s = (const struct nats_sink *)b;
     /* No new message while failed ones wait to go again: order. */
-    return s->count < s->cap && !s->retry_armed && s->failed == 0 && !s->settling &&
-           connected(s);
+    return s->count < s->cap && !s->retry_armed && s->failed == 0 && !s->settling && connected(s);
 }
 
 static int nats_fd(const struct sink *b)
@@ -650,11 +649,12 @@ static char *shown_url(const char *url)
     const char *at = strchr(url, '@'), *scheme = strstr(url, "://");
     if (!at || !scheme || at < scheme)
         return strdup(url);
-    size_t n = (size_t)(scheme + 3 - url);
-    char *s = malloc(n + strlen(at + 1) + 1);
+    const char *rest = at + 1;
+    size_t n = (size_t)(scheme + 3 - url), m = strlen(rest);
+    char *s = malloc(n + m + 1);
     if (s) {
         memcpy(s, url, n);
-        strcpy(s + n, at + 1);
+        memcpy(s + n, rest, m + 1);
     }
     return s;
 }
@@ -712,7 +712,7 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
     s->po.MaxWait = ACK_WAIT_MS;
     int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
     if (max_payload <= 0)
-        max_payload = 1024 * 1024; /* not connected yet: the server's default */
+        max_payload = (int64_t)1024 * 1024; /* not connected yet: the server's default */
     s->max_payload = (size_t)max_payload;
     return &s->base;
 }

@@ -19,8 +19,8 @@ int stream_state_load(const char *path, const char *stream, uint64_t *seq)
     char line[512], name[300];
     uint64_t v = 0;
     int r = -EBADMSG;
-    if (fgets(line, sizeof line, f) && strcmp(line, MAGIC) == 0 &&
-        fgets(line, sizeof line, f) && sscanf(line, "%299s %" SCNu64, name, &v) == 2)
+    if (fgets(line, sizeof line, f) && strcmp(line, MAGIC) == 0 && fgets(line, sizeof line, f) &&
+        sscanf(line, "%299s %" SCNu64, name, &v) == 2)
         r = strcmp(name, stream) == 0 ? 1 : 0;
     fclose(f);
     if (r == 1)

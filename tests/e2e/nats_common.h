@@ -46,8 +46,8 @@ static inline void server_start_args(struct server *s, const char *const *extra)
     }
     char port[16];
     snprintf(port, sizeof port, "%d", s->port);
-    const char *argv[24] = {"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", port,
-                            "-sd", s->store};
+    const char *argv[24] = {
+        "/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", port, "-sd", s->store};
     size_t n = 8;
     for (size_t i = 0; extra && extra[i] && n < 23; i++)
         argv[n++] = extra[i];
@@ -158,7 +158,8 @@ static inline struct proc *writer_start(const char *path, long count, long rate)
 }
 
 /* atail -F -n +1 --to=URL [extra...] PATH */
-static inline struct proc *shipper(const struct server *s, const char *path, const char *const *extra)
+static inline struct proc *shipper(const struct server *s, const char *path,
+                                   const char *const *extra)
 {
     char to[96];
     snprintf(to, sizeof to, "--to=%s", s->url);

@@ -14,8 +14,8 @@ static void ship_lines(struct server *s, const char *name, long first, long n, l
     char c[32], st[32];
     snprintf(c, sizeof c, "%ld", n);
     snprintf(st, sizeof st, "%ld", first);
-    const char *argv[] = {bin_path("log_writer"), "-f", path, "-c", c, "--start", st, "-i", "0",
-                          NULL};
+    const char *argv[] = {
+        bin_path("log_writer"), "-f", path, "-c", c, "--start", st, "-i", "0", NULL};
     struct proc *w = run_flags(argv, NULL, 0, WAIT_MS, PROC_NATIVE);
     cr_assert_eq(exit_code(w), 0);
     proc_free(w);
@@ -53,7 +53,8 @@ static char *seqs(const char *out)
     static char buf[4096];
     size_t n = 0;
     for (const char *p = out; (p = strstr(p, "seq=")) != NULL && n + 24 < sizeof buf; p += 4)
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%ld", n ? " " : "", strtol(p + 4, NULL, 10));
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%ld", n ? " " : "",
+                              strtol(p + 4, NULL, 10));
     buf[n] = '\0';
     return buf;
 }

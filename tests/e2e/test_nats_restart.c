@@ -30,8 +30,8 @@ Test(nats_restart, nothing_twice_after_the_duplicate_window)
     stop_by(a, SIGTERM);
     proc_free(a);
     sleep_ms(600); /* three duplicate windows */
-    const char *argv[] = {bin_path("log_writer"), "-f", path, "-c", "500", "--start", "1001",
-                          "-i", "0", NULL};
+    const char *argv[] = {
+        bin_path("log_writer"), "-f", path, "-c", "500", "--start", "1001", "-i", "0", NULL};
     w = run_flags(argv, NULL, 0, WAIT_MS, PROC_NATIVE);
     cr_assert_eq(exit_code(w), 0);
     proc_free(w);
@@ -88,8 +88,7 @@ Test(nats_restart, server_killed_twice)
     struct proc *w = writer_start(path, 30000, 5000);
     struct proc *a = shipper(&s, path, NULL);
     for (long k = 1; k <= 2; k++) {
-        cr_assert_geq(stream_wait_count(&s, "LOGS", 8000 * k), 8000 * k, "atail: %s",
-                      a->err.data);
+        cr_assert_geq(stream_wait_count(&s, "LOGS", 8000 * k), 8000 * k, "atail: %s", a->err.data);
         server_stop(&s, SIGKILL);
         sleep_ms(800);
         server_start(&s);

@@ -43,8 +43,7 @@ Test(nats_ship, every_line_once_in_order_with_headers)
     struct proc *h = stream_dump(&s, "LOGS", true);
     char want[600];
     snprintf(want, sizeof want, "logs.%s.app_log\tAtail-Host=", host_tok());
-    cr_assert(strncmp(h->out.data, want, strlen(want)) == 0, "first message: %.300s",
-              h->out.data);
+    cr_assert(strncmp(h->out.data, want, strlen(want)) == 0, "first message: %.300s", h->out.data);
     snprintf(want, sizeof want, "\tAtail-Path=%s\tAtail-Offset=0\tAtail-Next=", path);
     cr_assert_not_null(strstr(h->out.data, want), "first message: %.300s", h->out.data);
     cr_assert_not_null(strstr(h->out.data, "\tNats-Msg-Id="), "%.300s", h->out.data);
@@ -186,8 +185,8 @@ Test(nats_ship, bad_options)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *want = bad[i][2] ? bad[i][2] : bad[i][1];
-        const char *argv[] = {atail(), bad[i][0], bad[i][2] ? bad[i][1] : "/dev/null",
-                              "/dev/null", NULL};
+        const char *argv[] = {atail(), bad[i][0], bad[i][2] ? bad[i][1] : "/dev/null", "/dev/null",
+                              NULL};
         struct proc *p = run(argv, NULL, 0, WAIT_MS);
         cr_assert_eq(exit_code(p), 1, "%s: %s", bad[i][0], p->err.data);
         cr_assert_not_null(strstr(p->err.data, want), "%s: %s", bad[i][0], p->err.data);
