@@ -85,6 +85,7 @@ struct nats_sink {
     bool said_no_resume;
     atomic_bool closing; /* our close: its disconnection is not news */
     atomic_uint losses;  /* disconnections so far */
+    atomic_bool woken;   /* the eventfd was written and not read yet */
     int epfd, evfd, tfd;
     size_t max_payload; /* the server's largest message */
 
@@ -176,6 +177,8 @@ static struct slot *slot_at(struct nats_sink *s, size_t i)
 
 static void wake(struct nats_sink *s)
 {
+    if (atomic_exchange(&s->woken, true))
+        return; /* the loop has not read the last one yet */
     uint64_t one = 1;
     ssize_t w = write(s->evfd, &one, sizeof one);
     (void)w; /* a full counter is readable all the same */
@@ -405,7 +408,10 @@ static int nats_poll(struct sink *b)
                 natsConnection_ProcessWriteEvent(s->nc);
             break;
         case TAG_ACK:
+            /* Read, then re-arm: a handler that found it armed marked its
+             * slot before, and settle() below sees the mark. */
             (void)!read(s->evfd, &v, sizeof v);
+            atomic_store(&s->woken, false);
             break;
         case TAG_TIMER:
             (void)!read(s->tfd, &v, sizeof v);
@@ -448,15 +454,16 @@ static uint32_t hash32(const char *p, size_t n)
     return h;
 }
 
+/* Nats-Msg-Id: HOST:DEV:INO:OFFSET:NEXT:HASH (decimal but the hash): the
+ * same line of the same file always gets the same id, and the stream's
+ * last message tells where its file's lines end (parse_last()). */
 static natsStatus set_headers(natsMsg *m, const char *host, const struct sink_line *l,
                               uint32_t raw_hash)
 {
-    char id[320], file[48], off[24], next[24];
-    snprintf(id, sizeof id, "%s:%" PRIx64 ":%" PRIx64 ":%" PRIu64 ":%08" PRIx32, host, l->dev,
-             l->ino, l->offset, raw_hash);
-    snprintf(file, sizeof file, "%" PRIu64 ":%" PRIu64, l->dev, l->ino);
+    char id[400], off[24];
+    snprintf(id, sizeof id, "%s:%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%08" PRIx32, host,
+             l->dev, l->ino, l->offset, l->next, raw_hash);
     snprintf(off, sizeof off, "%" PRIu64, l->offset);
-    snprintf(next, sizeof next, "%" PRIu64, l->next);
     natsStatus st = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
     if (st == NATS_OK)
         st = natsMsgHeader_Set(m, "Atail-Host", host);
@@ -464,10 +471,6 @@ static natsStatus set_headers(natsMsg *m, const char *host, const struct sink_li
         st = natsMsgHeader_Set(m, "Atail-Path", l->path);
     if (st == NATS_OK)
         st = natsMsgHeader_Set(m, "Atail-Offset", off);
-    if (st == NATS_OK)
-        st = natsMsgHeader_Set(m, "Atail-Next", next);
-    if (st == NATS_OK)
-        st = natsMsgHeader_Set(m, "Atail-File", file);
     if (st == NATS_OK && l->cut)
         st = natsMsgHeader_Set(m, "Atail-Cut", "1");
     return st;
@@ -769,34 +772,32 @@ static int stream_of(struct nats_sink *s, const char *subject, char *buf, size_t
     return found;
 }
 
-static bool header_u64(natsMsg *m, const char *key, uint64_t *v)
-{
-    const char *s = NULL;
-    if (natsMsgHeader_Get(m, key, &s) != NATS_OK || !s)
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 10);
-    if (errno || end == s || *end)
-        return false;
-    *v = n;
-    return true;
-}
-
-/* Reads the Atail-* headers of the stream's last message of a subject. */
+/* Reads the Nats-Msg-Id of the stream's last message of a subject
+ * (set_headers()). Returns 1, or 0 when it is not one of atail's. */
 static int parse_last(natsMsg *m, struct sink_resume *out)
 {
-    const char *host = NULL, *file = NULL;
-    if (natsMsgHeader_Get(m, "Atail-Host", &host) != NATS_OK ||
-        natsMsgHeader_Get(m, "Atail-File", &file) != NATS_OK || !host || !file ||
-        !header_u64(m, "Atail-Next", &out->next))
-        return 0; /* not atail's */
-    unsigned long long dev, ino;
-    if (sscanf(file, "%llu:%llu", &dev, &ino) != 2)
+    const char *id = NULL;
+    if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id)
         return 0;
-    snprintf(out->host, sizeof out->host, "%s", host);
+    const char *p = id + strlen(id);
+    for (int k = 0; k < 5; k++) { /* back over DEV:INO:OFFSET:NEXT:HASH */
+        while (p > id && p[-1] != ':')
+            p--;
+        if (p == id)
+            return 0;
+        p--;
+    }
+    unsigned long long dev, ino, off, next;
+    unsigned hash;
+    char tail;
+    if ((size_t)(p - id) >= sizeof out->host ||
+        sscanf(p, ":%llu:%llu:%llu:%llu:%8x%c", &dev, &ino, &off, &next, &hash, &tail) != 5)
+        return 0;
+    memcpy(out->host, id, (size_t)(p - id));
+    out->host[p - id] = '\0';
     out->dev = dev;
     out->ino = ino;
+    out->next = next;
     return 1;
 }
 

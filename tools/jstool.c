@@ -96,7 +96,6 @@ static int dump(jsCtx *js, const char *name, const char *filter, bool headers)
             put_header(m, "Atail-Host");
             put_header(m, "Atail-Path");
             put_header(m, "Atail-Offset");
-            put_header(m, "Atail-Next");
             put_header(m, "Atail-Cut");
             put_header(m, "Nats-Msg-Id");
             printf("\tlen=%d\n", natsMsg_GetDataLength(m));
