@@ -41,6 +41,11 @@ enum {
     OPT_SUBJECT,
     OPT_CREATE_STREAM,
     OPT_WINDOW,
+    OPT_NATS_CA,
+    OPT_NATS_CREDS,
+    OPT_NATS_USER,
+    OPT_NATS_PASSWORD_FILE,
+    OPT_NATS_TOKEN_FILE,
     OPT_HELP,
     OPT_VERSION,
     OPT_IGNORED, /* GNU's undocumented ---presume-input-pipe */
@@ -60,6 +65,11 @@ static const struct option long_options[] = {
     {"max-unchanged-stats", required_argument, NULL, OPT_MAX_UNCHANGED_STATS},
     {"-disable-inotify", no_argument, NULL, OPT_DISABLE_INOTIFY},
     {"disable-inotify", no_argument, NULL, OPT_DISABLE_INOTIFY},
+    {"nats-ca", required_argument, NULL, OPT_NATS_CA},
+    {"nats-creds", required_argument, NULL, OPT_NATS_CREDS},
+    {"nats-password-file", required_argument, NULL, OPT_NATS_PASSWORD_FILE},
+    {"nats-token-file", required_argument, NULL, OPT_NATS_TOKEN_FILE},
+    {"nats-user", required_argument, NULL, OPT_NATS_USER},
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"pid", required_argument, NULL, OPT_PID},
     {"-presume-input-pipe", no_argument, NULL, OPT_IGNORED},
@@ -222,6 +232,21 @@ static int parse_ship(int c, struct cli_options *o)
             return 1;
         }
         o->window = (unsigned)v;
+        return OPTIONS_RUN;
+    case OPT_NATS_CA:
+        o->auth.ca_file = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_CREDS:
+        o->auth.creds_file = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_USER:
+        o->auth.user = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_PASSWORD_FILE:
+        o->auth.password_file = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_TOKEN_FILE:
+        o->auth.token_file = optarg;
         return OPTIONS_RUN;
     default:
         try_help(); /* getopt has said what is wrong */
@@ -386,6 +411,22 @@ static int check_ship(struct cli_options *o)
     o->read_stream = !o->to && o->n_files == 1 && o->n_globs == 0 && sink_url(o->files[0]);
     if ((o->create_stream || o->window) && !o->to) {
         msg(0, "--create-stream and --window go with --to");
+        return 1;
+    }
+    const struct sink_auth *a = &o->auth;
+    if ((a->ca_file || a->creds_file || a->user || a->password_file || a->token_file) && !o->to &&
+        !o->read_stream) {
+        msg(0, "the --nats-* options go with --to or a stream to read");
+        return 1;
+    }
+    /* user:password@ in --to, or in the host part of a stream to read */
+    const char *scheme = o->read_stream ? strstr(o->files[0], "://") : NULL;
+    bool in_url = (o->to && strchr(o->to, '@')) ||
+                  (scheme && memchr(scheme + 3, '@', strcspn(scheme + 3, "/")));
+    if (in_url) {
+        msg(0, "credentials in a URL are visible to every user (ps): use --nats-user with "
+               "--nats-password-file or $ATAIL_NATS_PASSWORD, --nats-token-file or "
+               "$ATAIL_NATS_TOKEN, or --nats-creds");
         return 1;
     }
     if (o->subject && !o->to && !o->read_stream) {

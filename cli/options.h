@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sink.h"
+
 enum output_mode {
     OUTPUT_RAW,  /* the bytes of the files, as tail (default) */
     OUTPUT_JSON, /* one JSON object per line */
@@ -55,6 +57,7 @@ struct cli_options {
     const char *create_stream; /* --create-stream=NAME, or NULL */
     unsigned window;           /* --window=N: messages in flight at most */
     bool read_stream;          /* the operand is nats://HOST:PORT/STREAM: read it */
+    struct sink_auth auth;     /* --nats-ca, --nats-creds, --nats-user, --nats-*-file */
     char **files;              /* operands; "-" is standard input */
     size_t n_files;            /* >= 1 without --glob: no operand means "-" */
 };

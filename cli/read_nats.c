@@ -337,7 +337,7 @@ int read_nats_run(const struct cli_options *o, int sigfd, int *signo)
     *signo = 0;
     if (split_url(&r, o->files[0]) < 0)
         goto out;
-    if (!(r.opts = nats_opts_new(r.server)))
+    if (!(r.opts = nats_opts_new(r.server, &o->auth)))
         goto out;
     natsStatus st = natsConnection_Connect(&r.nc, r.opts);
     if (st == NATS_OK)

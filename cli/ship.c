@@ -44,6 +44,7 @@ int ship_open(struct run *r)
         .host = r->host,
         .window = o->window,
         .retry = o->retry,
+        .auth = o->auth,
     };
     r->sink = sink_open(&cfg);
     r->last_commit_ms = mono_ms();

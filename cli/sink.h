@@ -15,6 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How to prove who we are and whom we talk to. Secrets come from files or
+ * the environment, never from the command line (ps shows it). */
+struct sink_auth {
+    const char *ca_file;       /* --nats-ca: trusted CAs for TLS (verification is on) */
+    const char *creds_file;    /* --nats-creds: a JWT/NKey credentials file */
+    const char *user;          /* --nats-user, or $ATAIL_NATS_USER */
+    const char *password_file; /* --nats-password-file, else $ATAIL_NATS_PASSWORD */
+    const char *token_file;    /* --nats-token-file, else $ATAIL_NATS_TOKEN */
+};
+
 struct sink_config {
     const char *url;           /* --to */
     const char *create_stream; /* --create-stream=NAME, or NULL */
@@ -22,6 +32,7 @@ struct sink_config {
     const char *host;          /* this host's name */
     unsigned window;           /* messages in flight at most */
     bool retry;                /* --retry: wait for the server at start */
+    struct sink_auth auth;
 };
 
 /* One line to publish. */

@@ -563,7 +563,7 @@ static const struct sink_ops nats_ops = {
  * `loop`. NULL after saying why. */
 static natsOptions *make_opts(struct nats_sink *s, const struct sink_config *cfg, bool loop)
 {
-    natsOptions *o = nats_opts_new(cfg->url);
+    natsOptions *o = nats_opts_new(cfg->url, &cfg->auth);
     if (!o)
         return NULL;
     natsStatus st = NATS_OK;
