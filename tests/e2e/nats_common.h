@@ -37,13 +37,19 @@ static inline int free_port(void)
 /* (Re)starts the server of s on its port and store, with the extra
  * arguments `extra` (NULL-terminated, may be NULL), and waits until it
  * takes connections. */
-static inline void server_start_args(struct server *s, const char *const *extra)
+/* Chooses the server's port, URL and store (once). */
+static inline void server_prepare(struct server *s)
 {
     if (!s->port) {
         s->port = free_port();
         snprintf(s->url, sizeof s->url, "nats://127.0.0.1:%d", s->port);
         s->store = scratch_path("js");
     }
+}
+
+static inline void server_start_args(struct server *s, const char *const *extra)
+{
+    server_prepare(s);
     char port[16];
     snprintf(port, sizeof port, "%d", s->port);
     const char *argv[24] = {
