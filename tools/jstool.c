@@ -1,10 +1,11 @@
 /* jstool.c - the tests' independent view of a JetStream stream, with the
  * same C client (libnats) and none of atail's code:
  *
- *   jstool URL create STREAM SUBJECTS [MAX_MSGS [DUP_MS]]
+ *   jstool URL create STREAM SUBJECTS [MAX_MSGS [DUP_MS [REPLICAS]]]
  *                                    a file-stored stream (MAX_MSGS > 0:
  *                                    limit, discard new; DUP_MS: its
- *                                    duplicate window in milliseconds)
+ *                                    duplicate window in milliseconds;
+ *                                    REPLICAS on a cluster)
  *   jstool URL dump STREAM [FILTER]  every message in stream order, its
  *                                    data then a newline; with FILTER only
  *                                    those subjects
@@ -29,7 +30,7 @@ static int fail(const char *what, natsStatus s, jsErrCode jerr)
 }
 
 static int create(jsCtx *js, const char *name, const char *subjects, int64_t max_msgs,
-                  int64_t dup_ms)
+                  int64_t dup_ms, int64_t replicas)
 {
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
@@ -42,6 +43,8 @@ static int create(jsCtx *js, const char *name, const char *subjects, int64_t max
         sc.MaxMsgs = max_msgs;
         sc.Discard = js_DiscardNew;
     }
+    if (replicas > 0)
+        sc.Replicas = replicas;
     if (dup_ms > 0)
         sc.Duplicates = dup_ms * 1000000; /* nanoseconds */
     jsErrCode jerr = 0;
@@ -129,7 +132,8 @@ int main(int argc, char **argv)
     uint64_t n = 0;
     if (strcmp(cmd, "create") == 0 && argc >= 5) {
         rc = create(js, name, argv[4], argc >= 6 ? strtoll(argv[5], NULL, 10) : 0,
-                    argc >= 7 ? strtoll(argv[6], NULL, 10) : 0);
+                    argc >= 7 ? strtoll(argv[6], NULL, 10) : 0,
+                    argc >= 8 ? strtoll(argv[7], NULL, 10) : 0);
     } else if (strcmp(cmd, "dump") == 0) {
         rc = dump(js, name, argc >= 5 ? argv[4] : NULL, false);
     } else if (strcmp(cmd, "headers") == 0) {
