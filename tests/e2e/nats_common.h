@@ -129,28 +129,59 @@ static inline long stream_wait_count(const struct server *s, const char *name, l
     return c;
 }
 
-/* The stream's messages (jstool dump: data and a newline each), or with
- * `headers`, one line of headers each. The caller frees the process. */
-static inline struct proc *stream_dump(const struct server *s, const char *name, bool headers)
+/* The stream's messages (jstool dump: data and a newline each; of the
+ * subjects `filter` takes, unless NULL), or with `headers`, one line of
+ * headers each. The caller frees the process. */
+static inline struct proc *stream_dump_filter(const struct server *s, const char *name,
+                                              const char *filter, bool headers)
 {
-    const char *args[] = {headers ? "headers" : "dump", name, NULL};
+    const char *args[] = {headers ? "headers" : "dump", name, filter, NULL};
     struct proc *p = jstool(s, args);
     cr_assert_eq(exit_code(p), 0, "jstool dump: %s", p->err.data);
     return p;
 }
 
-/* Asserts that the stream holds seq=1..n, each once, in order (seqcheck
- * on an independent read). */
+static inline struct proc *stream_dump(const struct server *s, const char *name, bool headers)
+{
+    return stream_dump_filter(s, name, NULL, headers);
+}
+
+/* Asserts that seqcheck --expect=`expect` (FIRST-LAST or N) passes on
+ * text: every number once, in order unless `any_order`. */
+static inline void expect_seq(const char *text, size_t len, const char *expect, bool any_order)
+{
+    char e[64];
+    snprintf(e, sizeof e, "--expect=%s", expect);
+    const char *argv[] = {bin_path("seqcheck"), e, any_order ? "--any-order" : NULL, NULL};
+    struct proc *c = run_flags(argv, text, len, 60000, PROC_NATIVE);
+    cr_assert_eq(exit_code(c), 0, "seqcheck %s: %s%s", expect, c->out.data, c->err.data);
+    proc_free(c);
+}
+
+/* Asserts that the stream (the subjects `filter` takes, unless NULL)
+ * holds the numbers `expect`, each once, in order (an independent read). */
+static inline void expect_stream_range(const struct server *s, const char *name, const char *filter,
+                                       const char *expect)
+{
+    struct proc *d = stream_dump_filter(s, name, filter, false);
+    expect_seq(d->out.data, d->out.len, expect, false);
+    proc_free(d);
+}
+
+/* Asserts that the stream holds seq=1..n, each once, in order. */
 static inline void expect_stream_seq(const struct server *s, const char *name, long n)
 {
-    struct proc *d = stream_dump(s, name, false);
-    char expect[48];
-    snprintf(expect, sizeof expect, "--expect=%ld", n);
-    const char *argv[] = {bin_path("seqcheck"), expect, NULL};
-    struct proc *c = run_flags(argv, d->out.data, d->out.len, 60000, PROC_NATIVE);
-    cr_assert_eq(exit_code(c), 0, "seqcheck: %s%s", c->out.data, c->err.data);
-    proc_free(c);
-    proc_free(d);
+    char e[32];
+    snprintf(e, sizeof e, "%ld", n);
+    expect_stream_range(s, name, NULL, e);
+}
+
+/* Starts the server of s and makes the stream LOGS for logs.> with at
+ * most max_msgs (0: no limit) and a duplicate window of dup_ms (0: 2 min). */
+static inline void server_with_logs(struct server *s, long max_msgs, long dup_ms)
+{
+    server_start(s);
+    stream_create_with(s, "LOGS", "logs.>", max_msgs, dup_ms);
 }
 
 /* Starts log_writer writing `count` lines to path at `rate` lines/s. */

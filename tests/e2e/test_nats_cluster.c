@@ -24,8 +24,8 @@ static void node_start(struct node *n, const struct node *all)
             k += (size_t)snprintf(routes + k, sizeof routes - k, "%snats://127.0.0.1:%d",
                                   k ? "," : "", all[i].cport);
     n->s.store = scratch_path(n->name);
-    const char *extra[] = {"-n", n->name, "--cluster_name", "atail", "--cluster", cl,
-                           "--routes", routes, NULL};
+    const char *extra[] = {"-n", n->name,    "--cluster_name", "atail", "--cluster",
+                           cl,   "--routes", routes,           NULL};
     server_start_args(&n->s, extra);
 }
 

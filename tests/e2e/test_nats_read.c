@@ -62,8 +62,7 @@ static char *seqs(const char *out)
 Test(nats_read, last_n_and_json)
 {
     struct server s = {0};
-    server_start(&s);
-    stream_create(&s, "LOGS", "logs.>");
+    server_with_logs(&s, 0, 0);
     ship_lines(&s, "app.log", 1, 100, 100);
     const char *n5[] = {"-n", "5", NULL};
     struct proc *p = read_all(&s, n5);
@@ -88,8 +87,7 @@ Test(nats_read, last_n_and_json)
 Test(nats_read, subject_filter)
 {
     struct server s = {0};
-    server_start(&s);
-    stream_create(&s, "LOGS", "logs.>");
+    server_with_logs(&s, 0, 0);
     ship_lines(&s, "a.log", 1, 10, 10);
     ship_lines(&s, "b.log", 101, 10, 20);
     const char *b3[] = {"-n", "3", "--subject=logs.*.b_log", NULL};
@@ -107,8 +105,7 @@ Test(nats_read, subject_filter)
 Test(nats_read, follow_and_resume_with_state)
 {
     struct server s = {0};
-    server_start(&s);
-    stream_create(&s, "LOGS", "logs.>");
+    server_with_logs(&s, 0, 0);
     ship_lines(&s, "app.log", 1, 20, 20);
     const char *f[] = {"-f", "-n", "+1", "--state=rs", NULL};
     struct proc *p = reader(&s, f);
@@ -124,10 +121,7 @@ Test(nats_read, follow_and_resume_with_state)
     size_t n = strlen(first) + p->out.len + 1;
     char *all = malloc(n);
     snprintf(all, n, "%s%s", first, p->out.data);
-    const char *argv[] = {bin_path("seqcheck"), "--expect=80", NULL};
-    struct proc *c = run_flags(argv, all, strlen(all), WAIT_MS, PROC_NATIVE);
-    cr_assert_eq(exit_code(c), 0, "seqcheck: %s%s", c->out.data, c->err.data);
-    proc_free(c);
+    expect_seq(all, strlen(all), "80", false);
     free(all);
     free(first);
     proc_free(p);

@@ -19,8 +19,7 @@ TestSuite(nats_restart, .fini = kill_scratch_procs, .timeout = 280);
 Test(nats_restart, nothing_twice_after_the_duplicate_window)
 {
     struct server s = {0};
-    server_start(&s);
-    stream_create_with(&s, "LOGS", "logs.>", 0, 200);
+    server_with_logs(&s, 0, 200);
     const char *path = scratch_path("app.log");
     struct proc *w = writer_start(path, 1000, 100000);
     cr_assert(proc_wait_exit(w, WAIT_MS));
@@ -49,8 +48,7 @@ Test(nats_restart, nothing_twice_after_the_duplicate_window)
 Test(nats_restart, atail_killed_ten_times)
 {
     struct server s = {0};
-    server_start(&s);
-    stream_create_with(&s, "LOGS", "logs.>", 0, DUP_MS);
+    server_with_logs(&s, 0, DUP_MS);
     const char *path = scratch_path("app.log");
     const char *extra[] = {"--state=st", "--state-interval=3", NULL};
     const long lines = harness_valgrind() ? 20000 : 100000;
@@ -82,8 +80,7 @@ Test(nats_restart, atail_killed_ten_times)
 Test(nats_restart, server_killed_twice)
 {
     struct server s = {0};
-    server_start(&s);
-    stream_create(&s, "LOGS", "logs.>");
+    server_with_logs(&s, 0, 0);
     const char *path = scratch_path("app.log");
     struct proc *w = writer_start(path, 30000, 5000);
     struct proc *a = shipper(&s, path, NULL);
