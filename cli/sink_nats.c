@@ -528,6 +528,11 @@ static void nats_close(struct sink *b)
     jsCtx_Destroy(s->js);
     natsConnection_Destroy(s->nc);
     natsOptions_Destroy(s->opts);
+    /* libnats' threads may still run our callbacks (a disconnection is
+     * said from its callback thread): they end before the sink is freed.
+     * Should they not end in time, the sink is left to the exit. */
+    if (nats_CloseAndWait(10000) != NATS_OK)
+        return;
     for (size_t i = 0; i < s->count; i++) {
         struct slot *sl = slot_at(s, i);
         if (sl->state == SLOT_FAILED)
@@ -544,7 +549,6 @@ static void nats_close(struct sink *b)
     free(s->url);
     free(s->host);
     free(s);
-    nats_Close();
 }
 
 static int nats_last(struct sink *b, const char *subject, struct sink_resume *out);
