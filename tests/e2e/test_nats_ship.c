@@ -34,11 +34,12 @@ Test(nats_ship, every_line_once_in_order_with_headers)
     struct server s = {0};
     server_with_logs(&s, 0, 0);
     const char *path = scratch_path("app.log");
-    struct proc *w = writer_start(path, 20000, 20000);
+    const long n = harness_valgrind() ? 5000 : 20000; /* valgrind: slower */
+    struct proc *w = writer_start(path, n, 20000);
     struct proc *a = shipper(&s, path, NULL);
-    cr_assert_eq(stream_wait_count(&s, "LOGS", 20000), 20000, "atail: %s", a->err.data);
+    cr_assert_eq(stream_wait_count(&s, "LOGS", n), n, "atail: %s", a->err.data);
     cr_assert(proc_wait_exit(w, WAIT_MS));
-    expect_stream_seq(&s, "LOGS", 20000);
+    expect_stream_seq(&s, "LOGS", n);
 
     struct proc *h = stream_dump(&s, "LOGS", true);
     char want[600];
@@ -163,12 +164,18 @@ Test(nats_ship, bad_options)
     }
 }
 
-/* Rotation while shipping: rename every 2,000 lines, then copytruncate:
+/* Rotation while shipping: rename every 2,000 of 10,000 lines (valgrind:
+ * 400 of 2,000), then copytruncate:
  * every line once, in order, under the name's one subject. */
 Test(nats_ship, rotation_while_shipping)
 {
     struct server s = {0};
     server_with_logs(&s, 0, 0);
+    /* Under valgrind (slower), a fifth as many lines. */
+    const long n = harness_valgrind() ? 2000 : 10000;
+    char count[24], every[40];
+    snprintf(count, sizeof count, "%ld", n);
+    snprintf(every, sizeof every, "--rotate-every=%ld", n / 5);
     const char *modes[] = {"rename", "copytruncate"};
     for (int m = 0; m < 2; m++) {
         char name[32], subj[64], rot[32];
@@ -179,18 +186,26 @@ Test(nats_ship, rotation_while_shipping)
         write_str(path, "");
         const char *extra[] = {subj, NULL};
         struct proc *a = shipper(&s, path, extra);
-        const char *argv[] = {
-            bin_path("log_writer"), "-f",        path, "-c", "10000", "-r", "5000", rot,
-            "--rotate-every=2000",  "--keep=10", NULL};
+        const char *argv[] = {bin_path("log_writer"),
+                              "-f",
+                              path,
+                              "-c",
+                              count,
+                              "-r",
+                              "5000",
+                              rot,
+                              every,
+                              "--keep=10",
+                              NULL};
         struct proc *w = proc_start(argv, scratch_dir(), PROC_NATIVE);
         cr_assert(proc_wait_exit(w, 3 * WAIT_MS));
-        cr_assert_eq(stream_wait_count(&s, "LOGS", 10000L * (m + 1)), 10000L * (m + 1),
-                     "%s: atail: %s", modes[m], a->err.data);
+        cr_assert_eq(stream_wait_count(&s, "LOGS", n * (m + 1)), n * (m + 1), "%s: atail: %s",
+                     modes[m], a->err.data);
         char filter[64];
         snprintf(filter, sizeof filter, "logs.r%d_log.%d", m, m);
         /* copytruncate may lose what is written between the copy and the
          * truncation (log_writer says which); none here: 0 delay */
-        expect_stream_range(&s, "LOGS", filter, "10000");
+        expect_stream_range(&s, "LOGS", filter, count);
         stop_by(a, SIGTERM);
         proc_free(a);
         proc_free(w);
