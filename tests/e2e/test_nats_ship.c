@@ -177,7 +177,11 @@ Test(nats_ship, rotation_while_shipping)
     snprintf(count, sizeof count, "%ld", n);
     snprintf(every, sizeof every, "--rotate-every=%ld", n / 5);
     const char *modes[] = {"rename", "copytruncate"};
-    for (int m = 0; m < 2; m++) {
+    /* Under valgrind atail falls far behind a copytruncate, whose
+     * truncation then drops what was not read yet (copytruncate's own
+     * loss, not atail's): that round runs in the normal build only. */
+    const int rounds = harness_valgrind() ? 1 : 2;
+    for (int m = 0; m < rounds; m++) {
         char name[32], subj[64], rot[32];
         snprintf(name, sizeof name, "r%d.log", m);
         snprintf(subj, sizeof subj, "--subject=logs.{file}.%d", m);
