@@ -100,6 +100,8 @@ struct nats_sink {
     /* The CLI's thread only. */
     bool retry_armed;
     bool settling; /* since the connection was lost: wait for every answer */
+    bool failing;  /* failed messages wait to go again */
+    bool acked_since_resend;
     unsigned losses_seen;
     unsigned backoff_ms;
     natsStatus said_err; /* the failure said last (said once) */
@@ -339,6 +341,8 @@ static struct slot *settle(struct nats_sink *s, size_t *sent)
             failed = slot_at(s, i);
     *sent = s->sent;
     pthread_mutex_unlock(&s->mu);
+    if (acked)
+        s->acked_since_resend = true;
     if (acked && !failed) {
         s->backoff_ms = BACKOFF_MIN_MS;
         s->said_err = NATS_OK;
@@ -349,8 +353,9 @@ static struct slot *settle(struct nats_sink *s, size_t *sent)
 
 /* Failed messages go again, in order, once none waits for an answer any
  * more: a message sent before one that failed is stored, or failed too. */
-static void resend(struct nats_sink *s)
+static void resend(struct nats_sink *s, bool all)
 {
+    s->acked_since_resend = false;
     for (size_t i = 0; i < s->count; i++) {
         struct slot *sl = slot_at(s, i);
         pthread_mutex_lock(&s->mu);
@@ -358,8 +363,11 @@ static void resend(struct nats_sink *s)
         if (again)
             s->failed--;
         pthread_mutex_unlock(&s->mu);
-        if (again)
+        if (again) {
             send_slot(s, sl);
+            if (!all)
+                return; /* a probe: the rest once it is stored */
+        }
     }
 }
 
@@ -377,12 +385,23 @@ static void recover(struct nats_sink *s, bool due)
     struct slot *failed = settle(s, &sent);
     if (due)
         s->retry_armed = false;
+    if (failed && !s->failing) {
+        s->failing = true; /* a first failure: the next send is a probe */
+        s->acked_since_resend = false;
+    }
     if (failed) {
+        /* First the oldest failed message alone, after the backoff; once
+         * it is stored, the others, in order: sent together while the
+         * cause went away, earlier ones could fail and later ones not. */
         say_failure(s, failed);
-        if (sent == 0 && due)
-            resend(s);
+        if (sent == 0 && s->acked_since_resend)
+            resend(s, true);
+        else if (sent == 0 && due)
+            resend(s, false);
         else if (sent == 0)
             arm_retry(s);
+    } else {
+        s->failing = false;
     }
     if (sent == 0 && connected(s))
         s->settling = false;
