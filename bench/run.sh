@@ -9,13 +9,16 @@
 #   BENCH_WORKLOADS="latency idle" bench/run.sh
 #   BENCH_WORKLOADS=kill9 bench/run.sh   kill -9 restarts (bench/kill9_restarts.sh, ~3 min per seed;
 #                                        not in the default set; writes results/kill9.md)
+#   BENCH_WORKLOADS=nats bench/run.sh    atail --to=nats:// against a bare JetStream publisher
+#                                        (bench/nats.sh, ~10 min at NATS_MB=1024; in the default
+#                                        set; writes results/nats.md)
 #   BENCH_NOTE="..." bench/run.sh     a remark for the results' header
 #   BENCH_WAIT_QUIET=1                wait (up to 10 min) for a load average below BENCH_QUIET_LOAD (1.0)
 # Other knobs: see bench/lib.sh. Each workload script also runs alone
 # (bench/latency.sh, ...), followed by bench/report.py.
 source "$(dirname "$0")/lib.sh"
 
-WORKLOADS=${BENCH_WORKLOADS:-catchup latency sustained idle manyfiles python_binding}
+WORKLOADS=${BENCH_WORKLOADS:-catchup latency sustained idle manyfiles python_binding nats}
 
 if [[ $(id -u) -eq 0 ]]; then
     "$BENCH_DIR/install-deps.sh" || log "warning: install-deps failed; missing peers will show as FAILED"
@@ -44,6 +47,7 @@ mkdir -p "$RAW"
 for w in $WORKLOADS; do
     script=$BENCH_DIR/$w.sh
     [[ $w = kill9 ]] && script=$BENCH_DIR/kill9_restarts.sh
+    [[ $w = nats && $QUICK = 1 ]] && export NATS_MB=${NATS_MB:-16} NATS_REPS=${NATS_REPS:-1}
     [[ -x $script ]] || die "no workload $w"
     "$script" || log "workload $w ended with an error"
 done

@@ -11,6 +11,10 @@
  *   state_opts.c         handle options, state file errors
  *   spawn.c, signals.c   --spawn's child; SIGINT/SIGTERM/SIGHUP as events
  *   output.c, quote.c    writing, messages, GNU's quoting
+ *   ship.c, sink*.c      --to: lines to a message server (NATS JetStream)
+ *   subject.c            --subject's template
+ *   read_nats.c          atail nats://HOST:PORT/STREAM: reading the central log
+ *   nats_opts.c          options of a NATS connection (both directions)
  *
  * How a run ends:
  *   normally             state saved; exit 0, or 1 if something failed
@@ -29,7 +33,9 @@
 #include "options.h"
 #include "output.h"
 #include "quote.h"
+#include "read_nats.h"
 #include "run.h"
+#include "ship.h"
 #include "signals.h"
 #include "state_opts.h"
 
@@ -101,11 +107,13 @@ static struct outcome run(const struct cli_options *o, unsigned closed_std, int 
     }
     if (o->output == OUTPUT_JSON && !(r.json = json_out_new(o->json_time, o->json_host)))
         goto out;
+    if (o->to && ship_open(&r) < 0)
+        goto out;
     if (files_add(&r) < 0)
         goto out;
     /* As GNU, headers with several files; patterns count as what they
      * matched, and when following, as many files (more may come). */
-    r.headers = o->output == OUTPUT_RAW &&
+    r.headers = o->output == OUTPUT_RAW && !o->to &&
                 (o->headers == HEADERS_ALWAYS ||
                  (o->headers == HEADERS_MULTIPLE && (r.n_initial > 1 || r.has_globs)));
     status = o->follow ? setup_follow(&r, mask, sigpipe_ignored) : 0;
@@ -113,12 +121,18 @@ static struct outcome run(const struct cli_options *o, unsigned closed_std, int 
         status = events_skip_failed(&r);
     if (!status)
         status = loop_run(&r);
+    if (status == STOP_DONE && r.sink) {
+        int s = ship_drain(&r); /* what was published is stored before the end */
+        if (s)
+            status = s;
+    }
 
 out:
     if (r.t && state_opts_save(o, r.t, &r.save_error_said) < 0)
         r.failed = true;
     child_stop(&r.child);
     child_report(&r.child);
+    ship_close(&r);
     r.t = atail_close(r.t);
     json_out_free(r.json);
     files_free(&r);
@@ -136,6 +150,29 @@ out:
         out.status = 1;
         break;
     }
+    return out;
+}
+
+/* atail nats://HOST:PORT/STREAM: reads a stream instead of files. */
+static struct outcome read_stream(const struct cli_options *o, int sigfd)
+{
+    struct outcome out = {.status = 1};
+#ifdef ATAIL_HAVE_NATS
+    switch (read_nats_run(o, sigfd, &out.signo)) {
+    case STOP_DONE:
+        out.status = 0;
+        break;
+    case STOP_PIPE:
+        out.pipe = true;
+        break;
+    default:
+        break;
+    }
+#else
+    (void)o;
+    (void)sigfd;
+    msg(0, "this atail was built without NATS support (libnats was not found)");
+#endif
     return out;
 }
 
@@ -207,7 +244,9 @@ int main(int argc, char **argv)
         }
     }
 
-    struct outcome res = run(&o, closed_std, sigfd, &mask, old_pipe.sa_handler == SIG_IGN);
+    struct outcome res = o.read_stream
+                             ? read_stream(&o, sigfd)
+                             : run(&o, closed_std, sigfd, &mask, old_pipe.sa_handler == SIG_IGN);
     status = res.status;
     if (res.signo) {
         quote_free();

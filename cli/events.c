@@ -26,6 +26,7 @@
 #include "json_out.h"
 #include "output.h"
 #include "run.h"
+#include "ship.h"
 #include "signals.h"
 
 #include <errno.h>
@@ -46,7 +47,7 @@ static int write_header(struct run *r, size_t k)
     return w < 0 ? write_error_status(w) : 0;
 }
 
-static void save_failed(struct run *r, int err)
+void events_save_failed(struct run *r, int err)
 {
     r->failed = true;
     if (err == r->save_error_said)
@@ -60,10 +61,14 @@ static void save_failed(struct run *r, int err)
  * events). */
 static int written(struct run *r)
 {
-    if (r->o->state_path) {
+    if (r->sink) {
+        int s = ship_written(r);
+        if (s)
+            return s;
+    } else if (r->o->state_path) {
         int e = atail_commit(r->t);
         if (e < 0)
-            save_failed(r, e);
+            events_save_failed(r, e);
     }
     return events_signals(r);
 }
@@ -213,6 +218,8 @@ static int emit_data(struct run *r, size_t k, const struct atail_event *ev)
 
 static int emit_line(struct run *r, size_t k, const struct atail_event *ev)
 {
+    if (r->sink)
+        return ship_line(r, k, ev);
     struct entry *e = &r->ents[k];
     if (!e->json_path) {
         e->json_path = json_out_path(e->is_stdin ? "-" : e->name, &e->json_path_len);
@@ -346,7 +353,7 @@ int events_handle(struct run *r, const struct atail_event *ev)
         /* The state file: a periodic save failed (retried later). */
         int s = before_message(r);
         if (ev->kind == ATAIL_EVENT_ERROR)
-            save_failed(r, ev->error);
+            events_save_failed(r, ev->error);
         return s;
     }
     size_t k = files_entry(r, ev->file, ev->path);

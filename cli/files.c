@@ -277,6 +277,7 @@ void files_free(struct run *r)
     for (size_t i = 0; i < r->n; i++) {
         free(r->ents[i].name_buf);
         free(r->ents[i].json_path);
+        free(r->ents[i].subject);
         span_lines_free(&r->ents[i].carry);
     }
     free(r->ents);

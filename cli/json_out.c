@@ -256,3 +256,10 @@ int json_out_flush(struct json_out *j)
         json_out_stamp(j);
     return r;
 }
+
+const char *json_out_take(struct json_out *j, size_t *len)
+{
+    *len = j->len;
+    j->len = 0;
+    return j->buf;
+}

@@ -36,6 +36,11 @@ int json_out_line(struct json_out *j, const char *path_json, size_t path_len,
  * it all. Returns 0, -EPIPE, or another negative errno (reported). */
 int json_out_flush(struct json_out *j);
 
+/* What is buffered (len bytes), handed over: the buffer is empty again,
+ * and the bytes stay valid until the next json_out_line(). --to takes
+ * each record as a message this way. */
+const char *json_out_take(struct json_out *j, size_t *len);
+
 /* Whether records wait in the buffer. */
 bool json_out_pending(const struct json_out *j);
 

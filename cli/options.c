@@ -7,6 +7,8 @@
 #include "number.h"
 #include "output.h"
 #include "quote.h"
+#include "sink.h"
+#include "subject.h"
 
 #include <atail.h>
 #include <errno.h>
@@ -35,6 +37,15 @@ enum {
     OPT_JSON_HOST,
     OPT_GLOB,
     OPT_EXCLUDE,
+    OPT_TO,
+    OPT_SUBJECT,
+    OPT_CREATE_STREAM,
+    OPT_WINDOW,
+    OPT_NATS_CA,
+    OPT_NATS_CREDS,
+    OPT_NATS_USER,
+    OPT_NATS_PASSWORD_FILE,
+    OPT_NATS_TOKEN_FILE,
     OPT_HELP,
     OPT_VERSION,
     OPT_IGNORED, /* GNU's undocumented ---presume-input-pipe */
@@ -42,6 +53,7 @@ enum {
 
 static const struct option long_options[] = {
     {"bytes", required_argument, NULL, 'c'},
+    {"create-stream", required_argument, NULL, OPT_CREATE_STREAM},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"follow", optional_argument, NULL, OPT_FOLLOW},
     {"glob", required_argument, NULL, OPT_GLOB},
@@ -53,6 +65,11 @@ static const struct option long_options[] = {
     {"max-unchanged-stats", required_argument, NULL, OPT_MAX_UNCHANGED_STATS},
     {"-disable-inotify", no_argument, NULL, OPT_DISABLE_INOTIFY},
     {"disable-inotify", no_argument, NULL, OPT_DISABLE_INOTIFY},
+    {"nats-ca", required_argument, NULL, OPT_NATS_CA},
+    {"nats-creds", required_argument, NULL, OPT_NATS_CREDS},
+    {"nats-password-file", required_argument, NULL, OPT_NATS_PASSWORD_FILE},
+    {"nats-token-file", required_argument, NULL, OPT_NATS_TOKEN_FILE},
+    {"nats-user", required_argument, NULL, OPT_NATS_USER},
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"pid", required_argument, NULL, OPT_PID},
     {"-presume-input-pipe", no_argument, NULL, OPT_IGNORED},
@@ -66,7 +83,10 @@ static const struct option long_options[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"state-interval", required_argument, NULL, OPT_STATE_INTERVAL},
     {"state-sync", required_argument, NULL, OPT_STATE_SYNC},
+    {"subject", required_argument, NULL, OPT_SUBJECT},
+    {"to", required_argument, NULL, OPT_TO},
     {"verbose", no_argument, NULL, 'v'},
+    {"window", required_argument, NULL, OPT_WINDOW},
     {"zero-terminated", no_argument, NULL, 'z'},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -181,6 +201,59 @@ static int seconds_arg(const char *arg, const char *what, double *val)
     return -1;
 }
 
+/* --to and what goes with it. */
+static int parse_ship(int c, struct cli_options *o)
+{
+    uint64_t v;
+    switch (c) {
+    case OPT_TO:
+        if (!sink_url(optarg)) {
+            msg(0, "invalid destination: %s (nats://HOST:PORT or tls://HOST:PORT)",
+                quote_arg(0, optarg));
+            return 1;
+        }
+        o->to = optarg;
+        return OPTIONS_RUN;
+    case OPT_SUBJECT:
+        o->subject = optarg; /* checked with the mode (check_ship()) */
+        return OPTIONS_RUN;
+    case OPT_CREATE_STREAM:
+        if (!*optarg || strpbrk(optarg, ". *>\t")) {
+            msg(0, "invalid stream name: %s", quote_arg(0, optarg));
+            return 1;
+        }
+        o->create_stream = optarg;
+        return OPTIONS_RUN;
+    case OPT_WINDOW:
+        if (number_arg(optarg, "", 1u << 20, "invalid window", &v) < 0)
+            return 1;
+        if (v == 0) {
+            msg(0, "invalid window: %s", quote_arg(0, optarg));
+            return 1;
+        }
+        o->window = (unsigned)v;
+        return OPTIONS_RUN;
+    case OPT_NATS_CA:
+        o->auth.ca_file = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_CREDS:
+        o->auth.creds_file = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_USER:
+        o->auth.user = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_PASSWORD_FILE:
+        o->auth.password_file = optarg;
+        return OPTIONS_RUN;
+    case OPT_NATS_TOKEN_FILE:
+        o->auth.token_file = optarg;
+        return OPTIONS_RUN;
+    default:
+        try_help(); /* getopt has said what is wrong */
+        return 1;
+    }
+}
+
 /* atail's own options. */
 static int parse_atail(int c, struct cli_options *o)
 {
@@ -247,8 +320,7 @@ static int parse_atail(int c, struct cli_options *o)
         o->excludes[o->n_excludes++] = optarg;
         return OPTIONS_RUN;
     default:
-        try_help(); /* getopt has said what is wrong */
-        return 1;
+        return parse_ship(c, o);
     }
 }
 
@@ -320,7 +392,9 @@ static int parse_one(int c, struct cli_options *o)
         }
         return OPTIONS_RUN;
     case OPT_HELP:
-        printf("Usage: %s [OPTION]... [FILE]...\n", program_name()); /* print_text flushes */
+        printf("Usage: %s [OPTION]... [FILE]...\n"
+               "  or:  %s [OPTION]... nats://HOST:PORT/STREAM\n",
+               program_name(), program_name()); /* print_text flushes */
         return print_text(usage_text);
     case OPT_VERSION:
         return print_text(PROGRAM_NAME " " ATAIL_VERSION_STRING "\n");
@@ -331,6 +405,53 @@ static int parse_one(int c, struct cli_options *o)
         }
         return parse_atail(c, o);
     }
+}
+
+/* --to (a template of subjects) or reading a stream (a filter, wildcards
+ * allowed), and what goes with them. Returns OPTIONS_RUN or 1. */
+static int check_ship(struct cli_options *o)
+{
+    o->read_stream = !o->to && o->n_files == 1 && o->n_globs == 0 && sink_url(o->files[0]);
+    if ((o->create_stream || o->window) && !o->to) {
+        msg(0, "--create-stream and --window go with --to");
+        return 1;
+    }
+    const struct sink_auth *a = &o->auth;
+    if ((a->ca_file || a->creds_file || a->user || a->password_file || a->token_file) && !o->to &&
+        !o->read_stream) {
+        msg(0, "the --nats-* options go with --to or a stream to read");
+        return 1;
+    }
+    /* user:password@ in --to, or in the host part of a stream to read */
+    const char *scheme = o->read_stream ? strstr(o->files[0], "://") : NULL;
+    bool in_url = (o->to && strchr(o->to, '@')) ||
+                  (scheme && memchr(scheme + 3, '@', strcspn(scheme + 3, "/")));
+    if (in_url) {
+        msg(0, "credentials in a URL are visible to every user (ps): use --nats-user with "
+               "--nats-password-file or $ATAIL_NATS_PASSWORD, --nats-token-file or "
+               "$ATAIL_NATS_TOKEN, or --nats-creds");
+        return 1;
+    }
+    if (o->subject && !o->to && !o->read_stream) {
+        msg(0, "--subject goes with --to or a stream to read (nats://HOST:PORT/STREAM)");
+        return 1;
+    }
+    if (o->subject && ((o->to && !subject_valid(o->subject)) ||
+                       (o->read_stream && !subject_filter_valid(o->subject)))) {
+        msg(0, "invalid subject: %s (tokens separated by dots%s)", quote_arg(0, o->subject),
+            o->to ? "; {host} and {file} stand for this host and the file's name"
+                  : "; * and > are wildcards");
+        return 1;
+    }
+    if (o->read_stream && !o->lines) {
+        msg(0, "a stream is read by messages: -c does not apply");
+        return 1;
+    }
+    if (!o->window)
+        o->window = 1024;
+    if (o->to && !o->subject)
+        o->subject = "logs.{host}.{file}";
+    return OPTIONS_RUN;
 }
 
 /* What GNU checks after parsing (warnings, in its order), then atail's own
@@ -359,7 +480,7 @@ static int check(struct cli_options *o)
     }
     if (o->spawn)
         o->follow = true; /* by descriptor, unless -f or -F said otherwise */
-    return OPTIONS_RUN;
+    return check_ship(o);
 }
 
 void options_free(struct cli_options *o)

@@ -1,7 +1,7 @@
 /* options.h - the command line of atail: GNU tail 9.1's options (and its
  * obsolete "-N" / "+N" forms) plus atail's own: --max-lines, --max-line,
  * --rotate-grace, --close-idle, --spawn, --state*, --output, --json-*, --glob,
- * --exclude. */
+ * --exclude, --to, --subject, --create-stream, --window. */
 #ifndef ATAIL_CLI_OPTIONS_H
 #define ATAIL_CLI_OPTIONS_H
 
@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "sink.h"
 
 enum output_mode {
     OUTPUT_RAW,  /* the bytes of the files, as tail (default) */
@@ -50,8 +52,14 @@ struct cli_options {
     size_t n_globs;
     const char **excludes; /* --exclude=PATTERN, NULL-terminated */
     size_t n_excludes;
-    char **files;   /* operands; "-" is standard input */
-    size_t n_files; /* >= 1 without --glob: no operand means "-" */
+    const char *to;            /* --to=URL: lines go to a message server, or NULL */
+    const char *subject;       /* --subject=TEMPLATE */
+    const char *create_stream; /* --create-stream=NAME, or NULL */
+    unsigned window;           /* --window=N: messages in flight at most */
+    bool read_stream;          /* the operand is nats://HOST:PORT/STREAM: read it */
+    struct sink_auth auth;     /* --nats-ca, --nats-creds, --nats-user, --nats-*-file */
+    char **files;              /* operands; "-" is standard input */
+    size_t n_files;            /* >= 1 without --glob: no operand means "-" */
 };
 
 /* What options_parse() leaves to main. */

@@ -30,6 +30,12 @@ struct entry {
     char *name_buf;   /* owned storage of name, when it is not an operand */
     char *json_path;  /* the name as a JSON string (--output=json) */
     size_t json_path_len;
+    char *subject;     /* --to: its subject, made at its first line */
+    bool resume_asked; /* --to: the stream was asked where its lines end */
+    bool resume_skip;  /* lines of file (skip_dev, skip_ino) before skip_next */
+    uint64_t skip_dev; /* are in the stream already: not sent again */
+    uint64_t skip_ino;
+    uint64_t skip_next;
     struct span_lines carry; /* --output=json: its partial last line */
     int id;                  /* library id, or -1 */
     int add_error;           /* negative errno of the failed add (id -1) */
@@ -47,6 +53,7 @@ struct entry {
 };
 
 struct json_out;
+struct sink;
 
 struct run {
     const struct cli_options *o;
@@ -75,6 +82,11 @@ struct run {
     int signo;             /* the signal that ends the run */
     struct child child;    /* --spawn */
     int save_error_said;   /* last state save error reported */
+    struct sink *sink;     /* --to, else NULL (ship.c) */
+    char *host;            /* --to: this host's name */
+    bool commit_due;       /* --to: commit when nothing is in flight */
+    long long last_commit_ms;
+    unsigned since_poll; /* lines published since the sink was polled */
 };
 
 /* files.c: adds every operand and --glob pattern to the handle, building
@@ -103,10 +115,18 @@ int events_skip_failed(struct run *r);
  * Returns 0 or a STOP_* code. */
 int events_commit(struct run *r);
 
+/* events.c: a state save failed with err: said once per error. */
+void events_save_failed(struct run *r, int err);
+
 /* events.c: takes the pending signals: SIGCHLD reaps what the --spawn
  * command left to atail; a terminating signal sets r->signo and returns
  * STOP_SIGNAL. Returns 0 when none ends the run. */
 int events_signals(struct run *r);
+
+/* loop.c: waits for news: from the library too when `library`, else only
+ * from the sink, standard output's reader and signals. Returns 0 or a
+ * STOP_* code. */
+int loop_wait(struct run *r, bool library);
 
 /* loop.c: the event loop, until something ends it. */
 int loop_run(struct run *r);

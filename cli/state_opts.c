@@ -26,6 +26,8 @@ void state_opts_fill(const struct cli_options *o, struct atail_options *ao)
      * itself. With a state file, JSON takes lines from the library: a
      * commit then never covers a partial line not yet output. */
     ao->flags = o->output == OUTPUT_JSON && o->state_path ? 0 : ATAIL_OPEN_SPANS;
+    if (o->to)
+        ao->flags = 0; /* one message per line */
     ao->delimiter = o->delimiter;
     if (o->max_line)
         ao->max_line = (size_t)o->max_line;

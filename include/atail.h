@@ -231,6 +231,13 @@ ATAIL_EXPORT int atail_follow_glob(atail *t, const char *pattern, const char *co
  * it was rotated to while nothing followed it. */
 ATAIL_EXPORT int atail_reading(const atail *t, int file);
 
+/* The identity (device and inode numbers) of the file whose data file id
+ * delivered last: call it after atail_next() returned that data, before
+ * the next call (a rotation switches the file). A shipper keys what it
+ * sent with it, as the checkpoint does. Returns 0, -ENOENT when no file
+ * was ever opened for the id, or -EINVAL for an unknown id. */
+ATAIL_EXPORT int atail_file_identity(const atail *t, int file, uint64_t *dev, uint64_t *ino);
+
 /* ---- Events (C's `async for`) ------------------------------------------ */
 
 enum atail_event_kind {

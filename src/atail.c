@@ -227,6 +227,18 @@ int atail_reading(const atail *t, int file)
     return (f->fd >= 0 || f->parked) && !f->end_reported;
 }
 
+int atail_file_identity(const atail *t, int file, uint64_t *dev, uint64_t *ino)
+{
+    if (!t || file < 0 || (size_t)file >= t->n_files || !dev || !ino)
+        return -EINVAL;
+    const struct file *f = t->files[file];
+    if (f->dev == 0 && f->ino == 0)
+        return -ENOENT; /* never opened */
+    *dev = (uint64_t)f->dev;
+    *ino = (uint64_t)f->ino;
+    return 0;
+}
+
 int atail_commit(atail *t)
 {
     return t ? state_commit(t) : -EINVAL;

@@ -456,3 +456,41 @@ Test(follow, cleanup_attribute_closes)
     }
     cr_assert_eq(count_fds(), before);
 }
+
+/* atail_file_identity(): the device and inode of the file whose data came
+ * last, through a rotation by name. */
+Test(follow, file_identity_is_the_file_read)
+{
+    put("r", "old\n", O_TRUNC);
+    struct stat st_old;
+    cr_assert_eq(stat(path("r"), &st_old), 0);
+    atail *t = open_handle(0, 0);
+    int id = follow(t, "r", ATAIL_START_BEGIN, 0, ATAIL_FOLLOW_NAME);
+    cr_assert_geq(id, 0);
+    uint64_t dev = 0, ino = 0;
+    cr_assert_eq(atail_file_identity(t, id + 1, &dev, &ino), -EINVAL);
+    struct atail_event ev;
+    cr_assert_eq(atail_next(t, &ev), 1);
+    cr_assert_eq(ev.kind, ATAIL_EVENT_LINE);
+    cr_assert_eq(atail_file_identity(t, id, &dev, &ino), 0);
+    cr_assert(dev == (uint64_t)st_old.st_dev && ino == (uint64_t)st_old.st_ino);
+
+    cr_assert_eq(rename(path("r"), path("r.1")), 0);
+    put("r", "new\n", O_TRUNC);
+    struct stat st_new;
+    cr_assert_eq(stat(path("r"), &st_new), 0);
+    bool seen = false;
+    while (!seen && atail_wait(t, 5000) == 1) {
+        while (atail_next(t, &ev) == 1) {
+            if (ev.kind != ATAIL_EVENT_LINE)
+                continue;
+            cr_assert_eq(ev.len, 3);
+            cr_assert_eq(memcmp(ev.data, "new", 3), 0);
+            cr_assert_eq(atail_file_identity(t, id, &dev, &ino), 0);
+            cr_assert_eq(ino, (uint64_t)st_new.st_ino);
+            seen = true;
+        }
+    }
+    cr_assert(seen, "the new file's line never came");
+    atail_close(t);
+}

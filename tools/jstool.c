@@ -1,0 +1,157 @@
+/* jstool.c - the tests' independent view of a JetStream stream, with the
+ * same C client (libnats) and none of atail's code:
+ *
+ *   jstool URL create STREAM SUBJECTS [MAX_MSGS [DUP_MS [REPLICAS]]]
+ *                                    a file-stored stream (MAX_MSGS > 0:
+ *                                    limit, discard new; DUP_MS: its
+ *                                    duplicate window in milliseconds;
+ *                                    REPLICAS on a cluster)
+ *   jstool URL dump STREAM [FILTER]  every message in stream order, its
+ *                                    data then a newline; with FILTER only
+ *                                    those subjects
+ *   jstool URL headers STREAM        one line per message: subject, then
+ *                                    the Atail-* headers and Nats-Msg-Id
+ *   jstool URL count STREAM          the number of messages
+ *   jstool URL delete STREAM
+ *
+ * Exit status 0, or 1 with a message on standard error. */
+#include <inttypes.h>
+#include <nats/nats.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(const char *what, natsStatus s, jsErrCode jerr)
+{
+    const char *last = nats_GetLastError(NULL);
+    fprintf(stderr, "jstool: %s: %s (%d)\n", what, last && *last ? last : natsStatus_GetText(s),
+            (int)jerr);
+    return 1;
+}
+
+static int create(jsCtx *js, const char *name, const char *subjects, int64_t max_msgs,
+                  int64_t dup_ms, int64_t replicas)
+{
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subj[] = {subjects};
+    sc.Name = name;
+    sc.Subjects = subj;
+    sc.SubjectsLen = 1;
+    sc.Storage = js_FileStorage;
+    if (max_msgs > 0) {
+        sc.MaxMsgs = max_msgs;
+        sc.Discard = js_DiscardNew;
+    }
+    if (replicas > 0)
+        sc.Replicas = replicas;
+    if (dup_ms > 0)
+        sc.Duplicates = dup_ms * 1000000; /* nanoseconds */
+    jsErrCode jerr = 0;
+    natsStatus s = js_AddStream(NULL, js, &sc, NULL, &jerr);
+    return s == NATS_OK ? 0 : fail("create", s, jerr);
+}
+
+static int count(jsCtx *js, const char *name, uint64_t *n)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_GetStreamInfo(&si, js, name, NULL, &jerr);
+    if (s != NATS_OK)
+        return fail("stream info", s, jerr);
+    *n = si->State.Msgs;
+    jsStreamInfo_Destroy(si);
+    return 0;
+}
+
+static void put_header(natsMsg *m, const char *key)
+{
+    const char *v = NULL;
+    printf("\t%s=%s", key, natsMsgHeader_Get(m, key, &v) == NATS_OK ? v : "");
+}
+
+static int dump(jsCtx *js, const char *name, const char *filter, bool headers)
+{
+    uint64_t n = 0;
+    if (count(js, name, &n))
+        return 1;
+    if (n == 0)
+        return 0;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = name;
+    so.Ordered = true;
+    so.Config.DeliverPolicy = js_DeliverAll;
+    natsSubscription *sub = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_SubscribeSync(&sub, js, filter ? filter : ">", NULL, &so, &jerr);
+    if (s != NATS_OK)
+        return fail("subscribe", s, jerr);
+    for (uint64_t got = 0;;) {
+        natsMsg *m = NULL;
+        s = natsSubscription_NextMsg(&m, sub, 2000);
+        if (s == NATS_TIMEOUT)
+            break; /* nothing more (a filter takes fewer than n) */
+        if (s != NATS_OK)
+            break;
+        if (headers) {
+            printf("%s", natsMsg_GetSubject(m));
+            put_header(m, "Atail-Host");
+            put_header(m, "Atail-Path");
+            put_header(m, "Atail-Offset");
+            put_header(m, "Atail-Cut");
+            put_header(m, "Nats-Msg-Id");
+            printf("\tlen=%d\n", natsMsg_GetDataLength(m));
+        } else {
+            fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), stdout);
+            putchar('\n');
+        }
+        natsMsg_Destroy(m);
+        if (++got >= n)
+            break; /* the last one */
+    }
+    natsSubscription_Destroy(sub);
+    return s == NATS_OK || s == NATS_TIMEOUT ? 0 : fail("next message", s, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: jstool URL create|dump|headers|count|delete STREAM [...]\n");
+        return 2;
+    }
+    const char *url = argv[1], *cmd = argv[2], *name = argv[3];
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    natsStatus s = natsConnection_ConnectTo(&nc, url);
+    if (s == NATS_OK)
+        s = natsConnection_JetStream(&js, nc, NULL);
+    if (s != NATS_OK)
+        return fail("connect", s, 0);
+    int rc = 2;
+    uint64_t n = 0;
+    if (strcmp(cmd, "create") == 0 && argc >= 5) {
+        rc = create(js, name, argv[4], argc >= 6 ? strtoll(argv[5], NULL, 10) : 0,
+                    argc >= 7 ? strtoll(argv[6], NULL, 10) : 0,
+                    argc >= 8 ? strtoll(argv[7], NULL, 10) : 0);
+    } else if (strcmp(cmd, "dump") == 0) {
+        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, false);
+    } else if (strcmp(cmd, "headers") == 0) {
+        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, true);
+    } else if (strcmp(cmd, "count") == 0) {
+        rc = count(js, name, &n);
+        if (rc == 0)
+            printf("%" PRIu64 "\n", n);
+    } else if (strcmp(cmd, "delete") == 0) {
+        jsErrCode jerr = 0;
+        s = js_DeleteStream(js, name, NULL, &jerr);
+        rc = s == NATS_OK ? 0 : fail("delete", s, jerr);
+    } else {
+        fprintf(stderr, "jstool: unknown command %s\n", cmd);
+    }
+    fflush(stdout);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    nats_Close();
+    return rc;
+}
