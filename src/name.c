@@ -840,6 +840,33 @@ static int find_continuation(struct file *f, uint64_t *from, struct timespec *ma
     }
 }
 
+/* Opens copy in place of the truncated file, which is returned (its
+ * descriptor), or -1 when copy cannot be taken: the file is then read
+ * again from 0. */
+static int take_copy(atail *t, struct file *f, int copy)
+{
+    handle_unwatch_file(t, f);
+    int cur = f->fd;
+    f->fd = -1;
+    if (file_switch(f, copy) < 0) {
+        f->fd = cur;
+        file_restart(f);
+        handle_watch_file(t, f);
+        return -1;
+    }
+    return cur;
+}
+
+/* The copy open (made at *made) is read, then the later copies in the
+ * order they were made, then the truncated file, cur. */
+static void read_copies(atail *t, struct file *f, int cur, const struct timespec *made)
+{
+    f->copies = true;
+    f->copies_after = *made;
+    f->switch_notice = ATAIL_EVENT_TRUNCATED;
+    name_expect(t, f, cur);
+}
+
 void name_truncated(atail *t, struct file *f)
 {
     f->trunc_pending = false;
@@ -863,14 +890,9 @@ void name_truncated(atail *t, struct file *f)
     char sig[FILE_SIG_MAX];
     uint32_t sig_len = f->sig_len;
     memcpy(sig, f->sig, sig_len);
-    handle_unwatch_file(t, f);
-    int cur = f->fd;
-    f->fd = -1;
-    if (file_switch(f, copy) < 0) {
-        f->fd = cur;
-        file_restart(f);
+    int cur = take_copy(t, f, copy);
+    if (cur < 0) {
         f->truncated = true;
-        handle_watch_file(t, f);
         return;
     }
     if (from > 0) {
@@ -882,10 +904,7 @@ void name_truncated(atail *t, struct file *f)
     }
     if (lost)
         file_lost(f, 0);
-    f->copies = true;
-    f->copies_after = made;
-    f->switch_notice = ATAIL_EVENT_TRUNCATED;
-    name_expect(t, f, cur);
+    read_copies(t, f, cur, &made);
 }
 
 /* oldest_copy_after() (no skip), the directory read again while it
@@ -918,19 +937,9 @@ void name_check_start(atail *t, struct file *f)
         return; /* the bytes read are the generation that came next */
     /* Copied and truncated again before we read it: that copy first (the
      * bytes read wait in the file, read again from 0 after the copies). */
-    handle_unwatch_file(t, f);
-    int cur = f->fd;
-    f->fd = -1;
-    if (file_switch(f, copy) < 0) {
-        f->fd = cur;
-        file_restart(f);
-        handle_watch_file(t, f);
-        return;
-    }
-    f->copies = true;
-    f->copies_after = made;
-    f->switch_notice = ATAIL_EVENT_TRUNCATED;
-    name_expect(t, f, cur);
+    int cur = take_copy(t, f, copy);
+    if (cur >= 0)
+        read_copies(t, f, cur, &made);
 }
 
 /* Whether the file open as fd holds what was read of the copy: its first
