@@ -46,7 +46,7 @@ static int identify(struct file *f, int fd)
 static void note_intact(struct file *f)
 {
     if (f->by_name)
-        clock_gettime(CLOCK_REALTIME, &f->intact_at);
+        clock_gettime(CLOCK_REALTIME_COARSE, &f->intact_at);
 }
 
 void file_read_head(struct file *f)
@@ -89,6 +89,7 @@ int file_switch(struct file *f, int fd)
     f->skip_lines = f->skip_bytes = 0;
     f->hold = ATAIL_START_END;
     f->at_eof = f->flush = f->truncated = false;
+    f->verify_start = f->start_pending = false;
     f->dirty = true;
     return 0;
 }
@@ -386,6 +387,8 @@ void file_restart(struct file *f)
  * the first bytes of the file when they are among them. */
 static void remember(struct file *f, const char *data, size_t n, uint64_t at)
 {
+    if (at == 0)
+        f->head_sig_len = 0; /* read now: what file_read_head() saw may be gone */
     if (at < FILE_SIG_MAX && at + n > f->head_sig_len && at <= f->head_sig_len) {
         size_t k = FILE_SIG_MAX - (size_t)at < n ? FILE_SIG_MAX - (size_t)at : n;
         memcpy(f->head_sig + at, data, k);
@@ -462,6 +465,7 @@ static int fill(struct file *f, const struct reader_config *cfg)
         f->tail += (size_t)n;
         f->pos += (uint64_t)n;
         f->at_eof = false;
+        f->start_pending = f->verify_start;
         /* A stream is read once per readiness report; a device that cannot
          * be polled (epoll_ok false) is always ready. A short read of a
          * seekable file means its end: later appends come with a change
@@ -619,6 +623,8 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             f->polling_notice = 0;
             return 1;
         }
+        if (f->start_pending)
+            return 0; /* the handle checks them first */
         if (deliver(f, cfg, ev))
             return 1;
         if (f->at_eof && !f->eof_reported) {

@@ -80,9 +80,19 @@ struct file {
     char sig[FILE_SIG_MAX]; /* the bytes just before `pos` */
     uint32_t sig_len;       /* 0: not known yet */
     /* Following by name: when the content read so far was last found in
-     * place (CLOCK_REALTIME, the clock file times come from): a rotated
-     * copy born later holds newer data (name.c, copytruncate). */
+     * place (CLOCK_REALTIME_COARSE, the clock file times come from: a file
+     * made after this reading is stamped with it or later, which a
+     * CLOCK_REALTIME reading, finer, does not ensure): a rotated copy born
+     * later holds newer data (name.c, copytruncate). */
     struct timespec intact_at;
+    /* Following by name, started over at 0 after a truncation: nothing
+     * was read of what the file holds, so a truncation before its first
+     * read cannot be told by content. Its first bytes read wait
+     * (start_pending) until the handle has looked for a copy made since
+     * verify_after holding a generation not read (name_check_start()). */
+    bool verify_start;
+    bool start_pending;
+    struct timespec verify_after;
 
     /* Buffered bytes buf[head..tail) end at file offset `pos`. */
     char *buf;

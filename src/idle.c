@@ -22,8 +22,9 @@ static bool closable(const atail *t, const struct file *f, bool busy_ok)
     return f->by_name && !f->parked && f->fd >= 0 && f->seekable && f->follow &&
            f->be == &t->inotify && f->wid >= 0 && f->head == f->tail && (busy_ok || !f->dirty) &&
            !f->closed && !f->end_reported && !f->error && !f->truncated && !f->lost && !f->notice &&
-           !f->trunc_pending && !f->recheck && f->n_next == 0 && !f->name_missing && !f->draining &&
-           f->deadline_ms == 0 && !f->uncommitted && !f->flush && !f->reopen_now && !f->access_lost;
+           !f->trunc_pending && !f->start_pending && !f->recheck && f->n_next == 0 &&
+           !f->name_missing && !f->draining && f->deadline_ms == 0 && !f->uncommitted &&
+           !f->flush && !f->reopen_now && !f->access_lost;
 }
 
 static void park(struct file *f)

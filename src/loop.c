@@ -193,6 +193,10 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
             name_truncated(t, f);
             continue;
         }
+        if (f->start_pending) {
+            name_check_start(t, f);
+            continue;
+        }
         if (!f->by_name || f->end_reported || !name_settle(t, f))
             return 0;
     }
@@ -202,8 +206,8 @@ static int serve(atail *t, struct file *f, struct atail_event *ev)
 static bool file_has_more(const struct file *f)
 {
     return f->head < f->tail || f->dirty || f->error || f->truncated || f->notice ||
-           f->trunc_pending || f->reopen_now || f->recheck || f->n_next > 0 || f->name_missing ||
-           (f->at_eof && !f->eof_reported) || (f->closed && !f->end_reported);
+           f->trunc_pending || f->start_pending || f->reopen_now || f->recheck || f->n_next > 0 ||
+           f->name_missing || (f->at_eof && !f->eof_reported) || (f->closed && !f->end_reported);
 }
 
 /* An event is returned: keep atail_fd() readable if more may follow. The

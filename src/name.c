@@ -125,18 +125,23 @@ int name_init(atail *t, struct file *f, unsigned flags)
     return 0;
 }
 
-/* Takes fd as the file the name leads to, read from its start. */
+/* Remembers the file (dev, ino) beginning with the first `len` bytes of
+ * f->head_sig as a generation read. */
+static void done_add(struct file *f, dev_t dev, ino_t ino, uint32_t len)
+{
+    if (f->n_done == FILE_DONE_MAX)
+        memmove(f->done, f->done + 1, --f->n_done * sizeof f->done[0]);
+    f->done[f->n_done].dev = dev;
+    f->done[f->n_done].ino = ino;
+    f->done[f->n_done].head_len = len;
+    f->done[f->n_done++].head_hash = ckpt_hash(f->head_sig, len);
+}
+
 /* Remembers the open generation as read to its end. */
 static void mark_done(struct file *f)
 {
-    if (f->fd < 0 || !f->seekable)
-        return;
-    if (f->n_done == FILE_DONE_MAX)
-        memmove(f->done, f->done + 1, --f->n_done * sizeof f->done[0]);
-    f->done[f->n_done].dev = f->dev;
-    f->done[f->n_done].ino = f->ino;
-    f->done[f->n_done].head_len = f->head_sig_len;
-    f->done[f->n_done++].head_hash = ckpt_hash(f->head_sig, f->head_sig_len);
+    if (f->fd >= 0 && f->seekable)
+        done_add(f, f->dev, f->ino, f->head_sig_len);
 }
 
 /* Whether the file open as fd is a generation read already. */
@@ -718,11 +723,21 @@ static bool each_rotated(const struct file *f, rotated_visit *visit, void *ctx)
     return true;
 }
 
+/* Whether fd begins with the first bytes read of the open file (as far as
+ * either goes): a copy of the content being read. */
+static bool begins_as_open(const struct file *f, int fd, const struct stat *st)
+{
+    char buf[FILE_SIG_MAX];
+    size_t n = (uint64_t)st->st_size < f->head_sig_len ? (size_t)st->st_size : f->head_sig_len;
+    return n > 0 && pread(fd, buf, n, 0) == (ssize_t)n && memcmp(buf, f->head_sig, n) == 0;
+}
+
 /* oldest_copy_after()'s search. */
 struct oldest {
     const struct file *f;
     const struct timespec *after;
     const struct stat *skip;
+    bool other_head; /* only files not beginning as the open file does */
     int best;
     unsigned long best_number;
     struct timespec at;
@@ -741,6 +756,7 @@ static void consider_copy(int fd, const char *name, void *ctx)
         (o->skip && st.st_dev == o->skip->st_dev && st.st_ino == o->skip->st_ino) ||
         queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
         later(o->after, &made) || already_read(f, fd, &st) ||
+        (o->other_head && begins_as_open(f, fd, &st)) ||
         (o->best >= 0 &&
          (later(&made, &o->at) || (!later(&o->at, &made) && number < o->best_number)))) {
         close(fd);
@@ -761,9 +777,9 @@ static void consider_copy(int fd, const char *name, void *ctx)
  * being read, those waiting, the generations read already, and `skip`
  * (dev, ino; NULL for none). Returns its descriptor or -1. */
 static int oldest_copy_after(const struct file *f, const struct timespec *after,
-                             const struct stat *skip, struct timespec *at)
+                             const struct stat *skip, bool other_head, struct timespec *at)
 {
-    struct oldest o = {.f = f, .after = after, .skip = skip, .best = -1};
+    struct oldest o = {.f = f, .after = after, .skip = skip, .other_head = other_head, .best = -1};
     each_rotated(f, consider_copy, &o);
     if (o.best >= 0)
         *at = o.at;
@@ -800,9 +816,13 @@ static int find_continuation(struct file *f, uint64_t *from, struct timespec *ma
         } else {
             mine = sibling_find(f, is_read_copy, f);
             bool known = mine >= 0 && fstat(mine, &ms) == 0;
+            if (known && !already_read(f, mine, &ms)) /* what it holds was read */
+                done_add(f, ms.st_dev, ms.st_ino,
+                         (uint64_t)ms.st_size < f->head_sig_len ? (uint32_t)ms.st_size
+                                                                : f->head_sig_len);
             if (known && copy_time(mine, made))
                 after = *made;
-            copy = oldest_copy_after(f, &after, known ? &ms : NULL, made);
+            copy = oldest_copy_after(f, &after, known ? &ms : NULL, false, made);
             if (copy >= 0 && is_copy(copy, f)) {
                 looked = false; /* found late: look again */
             } else {
@@ -824,6 +844,33 @@ static int find_continuation(struct file *f, uint64_t *from, struct timespec *ma
     }
 }
 
+/* Opens copy in place of the truncated file, which is returned (its
+ * descriptor), or -1 when copy cannot be taken: the file is then read
+ * again from 0. */
+static int take_copy(atail *t, struct file *f, int copy)
+{
+    handle_unwatch_file(t, f);
+    int cur = f->fd;
+    f->fd = -1;
+    if (file_switch(f, copy) < 0) {
+        f->fd = cur;
+        file_restart(f);
+        handle_watch_file(t, f);
+        return -1;
+    }
+    return cur;
+}
+
+/* The copy open (made at *made) is read, then the later copies in the
+ * order they were made, then the truncated file, cur. */
+static void read_copies(atail *t, struct file *f, int cur, const struct timespec *made)
+{
+    f->copies = true;
+    f->copies_after = *made;
+    f->switch_notice = ATAIL_EVENT_TRUNCATED;
+    name_expect(t, f, cur);
+}
+
 void name_truncated(atail *t, struct file *f)
 {
     f->trunc_pending = false;
@@ -834,8 +881,11 @@ void name_truncated(atail *t, struct file *f)
     bool lost;
     int copy = find_continuation(f, &from, &made, &lost);
     if (copy < 0) {
+        /* (made: the time copies were looked for from) */
         file_restart(f);
         f->truncated = true;
+        f->verify_start = true;
+        f->verify_after = made;
         return;
     }
     /* copytruncate: finish the copy from where we were (or read the next
@@ -844,14 +894,9 @@ void name_truncated(atail *t, struct file *f)
     char sig[FILE_SIG_MAX];
     uint32_t sig_len = f->sig_len;
     memcpy(sig, f->sig, sig_len);
-    handle_unwatch_file(t, f);
-    int cur = f->fd;
-    f->fd = -1;
-    if (file_switch(f, copy) < 0) {
-        f->fd = cur;
-        file_restart(f);
+    int cur = take_copy(t, f, copy);
+    if (cur < 0) {
         f->truncated = true;
-        handle_watch_file(t, f);
         return;
     }
     if (from > 0) {
@@ -863,10 +908,42 @@ void name_truncated(atail *t, struct file *f)
     }
     if (lost)
         file_lost(f, 0);
-    f->copies = true;
-    f->copies_after = made;
-    f->switch_notice = ATAIL_EVENT_TRUNCATED;
-    name_expect(t, f, cur);
+    read_copies(t, f, cur, &made);
+}
+
+/* oldest_copy_after() (no skip), the directory read again while it
+ * changed meanwhile (8 times at most). */
+static int settled_copy_after(const struct file *f, const struct timespec *after, bool other_head,
+                              struct timespec *made)
+{
+    int fd = -1;
+    for (unsigned tries = 0; tries <= 8; tries++) {
+        struct stat d0, d1;
+        bool looked = stat(f->dir, &d0) == 0;
+        fd = oldest_copy_after(f, after, NULL, other_head, made);
+        if (looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1))
+            break;
+        if (fd >= 0 && tries < 8) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}
+
+void name_check_start(atail *t, struct file *f)
+{
+    f->start_pending = false;
+    f->verify_start = false;
+    struct timespec made;
+    int copy = settled_copy_after(f, &f->verify_after, true, &made);
+    if (copy < 0)
+        return; /* the bytes read are the generation that came next */
+    /* Copied and truncated again before we read it: that copy first (the
+     * bytes read wait in the file, read again from 0 after the copies). */
+    int cur = take_copy(t, f, copy);
+    if (cur >= 0)
+        read_copies(t, f, cur, &made);
 }
 
 /* Whether the file open as fd holds what was read of the copy: its first
@@ -890,18 +967,7 @@ static bool holds_read(const struct file *f, int fd)
 static bool next_copy(atail *t, struct file *f)
 {
     struct timespec made = {0};
-    int fd = -1;
-    for (unsigned tries = 0; tries <= 8; tries++) {
-        struct stat d0, d1;
-        bool looked = stat(f->dir, &d0) == 0;
-        fd = oldest_copy_after(f, &f->copies_after, NULL, &made);
-        if (looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1))
-            break;
-        if (fd >= 0 && tries < 8) {
-            close(fd);
-            fd = -1;
-        }
-    }
+    int fd = settled_copy_after(f, &f->copies_after, false, &made);
     f->switch_notice = ATAIL_EVENT_TRUNCATED;
     if (fd < 0) {
         f->copies = false;
@@ -1033,7 +1099,8 @@ bool name_settle(atail *t, struct file *f)
     handle_catch_up_events(t, f);
     queue_departed(t, f);
     if (f->n_next > 0) {
-        bool resume = f->copies && next_copy(t, f);
+        bool copies = f->copies;
+        bool resume = copies && next_copy(t, f);
         uint64_t pos = f->pos;
         uint32_t sig_len = f->sig_len;
         char sig[FILE_SIG_MAX];
@@ -1047,6 +1114,10 @@ bool name_settle(atail *t, struct file *f)
             f->pos = pos;
             memcpy(f->sig, sig, sig_len);
             f->sig_len = sig_len;
+        } else if (copies && !f->copies && f->fd >= 0) {
+            /* The truncated file itself, from 0, after its copies. */
+            f->verify_start = true;
+            f->verify_after = f->copies_after;
         }
         /* Its watch was one more registration on the same inode as the
          * one adopt() made for it: drop it unless it is that one. */

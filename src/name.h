@@ -22,6 +22,12 @@ void name_release(atail *t, struct file *f);
 /* f was truncated (f->truncated_at): finish its copy if one is found next
  * to it, then read it from 0. */
 void name_truncated(atail *t, struct file *f);
+
+/* f, started over at 0 after a truncation, has its first bytes read
+ * (f->start_pending): if a copy made since f->verify_after holds a
+ * generation not read (app.log copied and truncated again before that
+ * read), it is read first, those bytes later; else they are delivered. */
+void name_check_start(atail *t, struct file *f);
 /* f is to be read to its end, then next_fd (owned from now on) from 0. */
 void name_expect(atail *t, struct file *f, int next_fd);
 /* After a restart: queues, oldest first, the rotated siblings born after

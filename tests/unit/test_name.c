@@ -422,6 +422,37 @@ BACKENDS(name, copytruncate_while_behind_goes_on_past_a_copy_not_yet_truncated)
     atail_close(tr.t);
 }
 
+/* The consumer takes its time over the TRUNCATED event, which comes before
+ * app.log's first bytes are read: meanwhile app.log is copied and
+ * truncated again. Its first bytes tell nothing (nothing was read of that
+ * generation), but the copy made since holds a generation not read: it
+ * goes first. After the copies of a lagging follower: */
+BACKENDS(name, copytruncate_again_before_the_first_read_after_the_copies)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    copytruncate("b1\n");
+    expect(&tr, "<eof>a2|<truncated>");
+    copytruncate("c1\n"); /* b1: only in app.log.1 now */
+    expect(&tr, "a2|<truncated>b1|<truncated>c1|");
+    atail_close(tr.t);
+}
+
+/* The same after a truncation with no copy (read from 0 again). */
+BACKENDS(name, copytruncate_again_before_the_first_read_after_a_restart)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    create("app.log", "b1\n");
+    expect(&tr, "<eof><truncated>");
+    copytruncate("c1\n");
+    expect(&tr, "<eof><truncated>b1|<truncated>c1|");
+    atail_close(tr.t);
+}
+
 /* The tests where files move while the follower does not look, on inotify
  * only. Each starts with follow_a1(): app.log, holding "a1\n", followed
  * from its start and read to its end. */
