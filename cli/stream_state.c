@@ -28,6 +28,24 @@ int stream_state_load(const char *path, const char *stream, uint64_t *seq)
     return r;
 }
 
+/* Makes a rename into path's directory durable: without it a crash can
+ * bring back the state before the rename (checkpoint.c does the same). */
+static void sync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == path ? strdup("/")
+                : slash       ? strndup(path, (size_t)(slash - path))
+                              : strdup(".");
+    if (!dir)
+        return;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+}
+
 int stream_state_save(const char *path, const char *stream, uint64_t seq)
 {
     size_t n = strlen(path);
@@ -49,6 +67,8 @@ int stream_state_save(const char *path, const char *stream, uint64_t seq)
             r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
             r = -errno;
+        if (r == 0)
+            sync_dir_of(path);
         if (r < 0)
             unlink(tmp);
     }
