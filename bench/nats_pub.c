@@ -3,11 +3,23 @@
  * asynchronous JetStream publishing with the same window and the same
  * four headers per message, and no file: the lines are made in memory.
  *
- *   nats_pub URL SUBJECT LINES LINE_BYTES WINDOW
+ *   nats_pub [--asap] URL SUBJECT LINES LINE_BYTES WINDOW [RATE]
+ *
+ * --asap: each publish is written to the socket at once
+ * (natsOptions_SetSendAsap), as atail --to does; without it libnats'
+ * flusher thread writes, after waiting a millisecond for more to send
+ * with it (more per write(), a millisecond later).
+ *
+ * With RATE (lines per second; 0 or absent: as fast as it can), line k is
+ * due at start + k / RATE (an absolute schedule: lines that fall behind go
+ * at once) and carries mono=NANOSECONDS, CLOCK_MONOTONIC taken right before
+ * it is handed to the client, as log_writer --mono stamps its lines, so the
+ * delay to the stream's timestamp is measured the same way for both.
  *
  * Prints "lines=N seconds=S" on standard output. */
 #include <inttypes.h>
 #include <nats/nats.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +32,26 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Sleeps until line i is due (RATE lines/s from start_ns); no system
+ * call for a line that is already due. */
+static void wait_due(long long start_ns, long i, double rate)
+{
+    long long due = start_ns + (long long)((double)i * 1e9 / rate);
+    if (mono_ns() >= due)
+        return;
+    struct timespec ts = {.tv_sec = (time_t)(due / 1000000000LL),
+                          .tv_nsec = (long)(due % 1000000000LL)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+        ; /* EINTR: sleep on */
+}
+
 static _Noreturn void die(const char *what, natsStatus s)
 {
     fprintf(stderr, "nats_pub: %s: %s\n", what, natsStatus_GetText(s));
@@ -28,23 +60,37 @@ static _Noreturn void die(const char *what, natsStatus s)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: nats_pub URL SUBJECT LINES LINE_BYTES WINDOW\n");
+    bool asap = argc > 1 && strcmp(argv[1], "--asap") == 0;
+    if (asap) {
+        argc--;
+        argv++;
+    }
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: nats_pub [--asap] URL SUBJECT LINES LINE_BYTES WINDOW [RATE]\n");
         return 2;
     }
     const char *url = argv[1], *subject = argv[2];
     long lines = strtol(argv[3], NULL, 10), size = strtol(argv[4], NULL, 10);
     int64_t window = strtoll(argv[5], NULL, 10);
-    if (lines <= 0 || size < 16 || window <= 0)
+    double rate = argc == 7 ? strtod(argv[6], NULL) : 0;
+    if (lines <= 0 || size < 48 || window <= 0 || rate < 0)
         return 2;
     natsConnection *nc = NULL;
     jsCtx *js = NULL;
-    natsStatus s = natsConnection_ConnectTo(&nc, url);
+    natsOptions *o = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    if (s == NATS_OK)
+        s = natsOptions_SetURL(o, url);
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(o, asap);
+    if (s == NATS_OK)
+        s = natsConnection_Connect(&nc, o);
     if (s != NATS_OK)
         die("connect", s);
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = window;
+    jo.PublishAsync.StallWait = 600000; /* a full window waits, as atail does (default: 200 ms, then an error) */
     s = natsConnection_JetStream(&js, nc, &jo);
     if (s != NATS_OK)
         die("jetstream", s);
@@ -53,8 +99,17 @@ int main(int argc, char **argv)
         return 1;
     memset(line, 'x', (size_t)size);
     double t0 = now();
+    long long start_ns = mono_ns();
     for (long i = 0; i < lines; i++) {
-        int n = snprintf(line, (size_t)size, "seq=%ld ", i + 1);
+        int n;
+        if (rate > 0) {
+            wait_due(start_ns, i, rate);
+            n = snprintf(line, (size_t)size, "seq=%ld mono=%lld ", i + 1, mono_ns());
+        } else {
+            n = snprintf(line, (size_t)size, "seq=%ld ", i + 1);
+        }
+        if (n > (int)size - 2)
+            n = (int)size - 2; /* cut: the padding stays inside the line */
         line[n] = 'x';
         char id[96], off[24];
         snprintf(id, sizeof id, "host:1:2:%ld:%ld:00000000", i * size, (i + 1) * size);
@@ -85,6 +140,7 @@ int main(int argc, char **argv)
     free(line);
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
+    natsOptions_Destroy(o);
     nats_Close();
     return 0;
 }

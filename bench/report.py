@@ -617,9 +617,24 @@ def python_section(out):
               ref="python-exercise")
 
 
+def nats_section(meta, out):
+    """bench/nats.sh's tables (results/nats.md), when it ran in this suite:
+    its own file, headings one level down, after a "Measured on" line."""
+    md = os.path.join(RESULTS, "nats.md")
+    if not meta or not os.path.exists(md):
+        return
+    out.append("\n## atail --to=nats:// against a bare JetStream publisher (issue 12)\n")
+    out.append(measured_on(meta))
+    out.append("")
+    out.append("From bench/nats.sh ([nats.md](nats.md)):")
+    with open(md) as f:
+        for line in f.read().splitlines()[1:]:  # its title is the heading above
+            out.append("#" + line if line.startswith("#") else line)
+
+
 def main():
     machine = read_meta("machine.txt")
-    metas = {wl: read_meta(wl + ".meta") for wl in [w[0] for w in WORKLOADS] + ["python"]}
+    metas = {wl: read_meta(wl + ".meta") for wl in [w[0] for w in WORKLOADS] + ["python", "nats"]}
     metas = {wl: m for wl, m in metas.items() if m}
     if not machine.get("cpu"):  # a workload run alone: its own record says
         for m in metas.values():
@@ -674,6 +689,7 @@ def main():
         out.append("\n## kill -9 restarts (issue 4)\n")
         out.append("bench/kill9_restarts.sh ran in this suite: its table is in "
                    "[kill9.md](kill9.md).")
+    nats_section(metas.get("nats"), out)
     png = chart(s)
     if png:
         out.append(f"\n## Chart\n\n![benchmark chart]({os.path.basename(png)})")

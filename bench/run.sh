@@ -47,7 +47,6 @@ mkdir -p "$RAW"
 for w in $WORKLOADS; do
     script=$BENCH_DIR/$w.sh
     [[ $w = kill9 ]] && script=$BENCH_DIR/kill9_restarts.sh
-    [[ $w = nats && $QUICK = 1 ]] && export NATS_MB=${NATS_MB:-16} NATS_REPS=${NATS_REPS:-1}
     [[ -x $script ]] || die "no workload $w"
     "$script" || log "workload $w ended with an error"
 done

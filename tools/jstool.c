@@ -11,6 +11,11 @@
  *                                    those subjects
  *   jstool URL headers STREAM        one line per message: subject, then
  *                                    the Atail-* headers and Nats-Msg-Id
+ *   jstool URL stamps STREAM [FILTER]
+ *                                    one line per message: the time the
+ *                                    stream stored it (nanoseconds since
+ *                                    the epoch, the server's clock), a tab,
+ *                                    its data (bench/nats.sh's delays)
  *   jstool URL count STREAM          the number of messages
  *   jstool URL delete STREAM
  *
@@ -70,7 +75,20 @@ static void put_header(natsMsg *m, const char *key)
     printf("\t%s=%s", key, natsMsgHeader_Get(m, key, &v) == NATS_OK ? v : "");
 }
 
-static int dump(jsCtx *js, const char *name, const char *filter, bool headers)
+enum shape { DATA, HEADERS, STAMPS };
+
+/* The stream's timestamp of a message (stamps), or -1 if it has none. */
+static int64_t stored_ns(natsMsg *m)
+{
+    jsMsgMetaData *md = NULL;
+    if (natsMsg_GetMetaData(&md, m) != NATS_OK)
+        return -1;
+    int64_t ts = md->Timestamp;
+    jsMsgMetaData_Destroy(md);
+    return ts;
+}
+
+static int dump(jsCtx *js, const char *name, const char *filter, enum shape shape)
 {
     uint64_t n = 0;
     if (count(js, name, &n))
@@ -94,7 +112,9 @@ static int dump(jsCtx *js, const char *name, const char *filter, bool headers)
             break; /* nothing more (a filter takes fewer than n) */
         if (s != NATS_OK)
             break;
-        if (headers) {
+        if (shape == STAMPS)
+            printf("%" PRId64 "\t", stored_ns(m));
+        if (shape == HEADERS) {
             printf("%s", natsMsg_GetSubject(m));
             put_header(m, "Atail-Host");
             put_header(m, "Atail-Path");
@@ -117,7 +137,7 @@ static int dump(jsCtx *js, const char *name, const char *filter, bool headers)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: jstool URL create|dump|headers|count|delete STREAM [...]\n");
+        fprintf(stderr, "usage: jstool URL create|dump|headers|stamps|count|delete STREAM [...]\n");
         return 2;
     }
     const char *url = argv[1], *cmd = argv[2], *name = argv[3];
@@ -135,9 +155,11 @@ int main(int argc, char **argv)
                     argc >= 7 ? strtoll(argv[6], NULL, 10) : 0,
                     argc >= 8 ? strtoll(argv[7], NULL, 10) : 0);
     } else if (strcmp(cmd, "dump") == 0) {
-        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, false);
+        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, DATA);
     } else if (strcmp(cmd, "headers") == 0) {
-        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, true);
+        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, HEADERS);
+    } else if (strcmp(cmd, "stamps") == 0) {
+        rc = dump(js, name, argc >= 5 ? argv[4] : NULL, STAMPS);
     } else if (strcmp(cmd, "count") == 0) {
         rc = count(js, name, &n);
         if (rc == 0)
