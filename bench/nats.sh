@@ -64,6 +64,7 @@ has() { [[ " $PARTS " = *" $1 "* ]]; }
 
 begin_workload nats
 t_start=$SECONDS
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 dir=$SCRATCH/nats
 rm -rf "$dir"
 mkdir -p "$dir"
@@ -109,6 +110,8 @@ start_follower() {
 stop_follower() { kill -TERM "$follower" 2>/dev/null; wait "$follower"; follower=; }
 # vm FIELD: atail's VmHWM or VmRSS now, in KB (the follower's child).
 vm() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$(pgrep -P "$follower" | head -n1)/status" 2>/dev/null; }
+# fmt DECIMALS EXPR: EXPR rounded for the tables.
+fmt() { awk "BEGIN { printf \"%.$1f\", $2 }"; }
 # check_stream N OUTFILE: seqcheck's verdict over the app lines in the stream.
 check_stream() {
     "$JSTOOL" "$url" dump S logs.app_log >"$2"
@@ -180,7 +183,7 @@ fi
 srows=()
 sfails=()
 steady() {
-    local tool=$1 rate=$2 rep=$3 d=$dir/steady n=$(($2 * RATE_S)) off behind=- kept stamps
+    local tool=$1 rate=$2 rep=$3 d=$dir/steady n=$(($2 * RATE_S)) off behind=- all stamps
     rm -rf "$d" && mkdir -p "$d"
     fresh_stream
     off=$("$DELAY" --offset)
@@ -188,15 +191,15 @@ steady() {
         start_follower "$d" $((RATE_S + 300))
         "$WRITER" -f "$d/app.log" -r "$rate" -c "$n" -s 100 --mono 2>/dev/null
         behind=$((n + 1 - $(count)))
-        wait_count $((n + 1)) 120 && kept=yes || kept="no: $(($(count) - 1)) of $n after 120 s"
+        wait_count $((n + 1)) 120 && all=yes || all="no: $(($(count) - 1)) of $n after 120 s"
         stop_follower
         stamps=logs.app_log
     else
         run_measured_bg "$d/stats" "$d/err" --out /dev/null --timeout $((RATE_S + 300)) -- \
             "$PUB" --asap "$url" logs.app_log "$n" 100 "$WINDOW" "$rate"
         wait "$BG_PID"
-        kept=yes
-        [[ $(count) -eq $n ]] || kept="no: $(count) of $n"
+        all=yes
+        [[ $(count) -eq $n ]] || all="no: $(count) of $n"
         stamps=logs.app_log
     fi
     # atail is stopped by us (benchrun: interrupted; atail: exit 0 or 143).
@@ -210,9 +213,10 @@ steady() {
         return
     fi
     local check
-    check=$(check_stream "$n" "$d/out")
-    "$JSTOOL" "$url" stamps S "$stamps" | "$DELAY" --offset-before "$off" >"$d/delay"
+    "$JSTOOL" "$url" stamps S "$stamps" >"$d/stamps"
     stop_server
+    check=$(cut -f2- "$d/stamps" | "$SEQCHECK" --expect="$n" 2>&1 | tail -1)
+    "$DELAY" --offset-before "$off" <"$d/stamps" >"$d/delay"
     local cpu rss rate_got p50 p99 max last stepped
     cpu=$(kv "$d/stats" cpu_s)
     rss=$(kv "$d/stats" maxrss_kb)
@@ -222,16 +226,18 @@ steady() {
     max=$(kv "$d/delay" max_us)
     last=$(kv "$d/delay" last_us)
     stepped=$(kv "$d/delay" clock_stepped)
-    [[ $stepped = 1 ]] && kept="$kept (wall clock stepped: delays void)"
-    [[ $check = *" lost=0 "*" duplicated=0 out_of_order=0 "* ]] || kept="$kept; seqcheck: $check"
-    srows+=("$rate|$tool|$rep|$rate_got|$behind|$kept|$(calc "$cpu / $n * 1e6")|$(calc "$cpu / ($n / $rate) * 100")|$rss|$p50|$p99|$max|$last")
-    record "steady-$rate" "$tool" "$rep" delivered "$rate_got" lines/s "$kept"
+    [[ $stepped = 1 ]] && all="$all (wall clock stepped: delays void)"
+    [[ $check = *" lost=0 "*" duplicated=0 out_of_order=0 "* ]] || all="$all; seqcheck: $check"
+    local kept=yes
+    [[ -n $last ]] && awk "BEGIN { exit !($last > 100000) }" && kept="no: $(fmt 2 "$last / 1e6") s"
+    srows+=("$rate|$tool|$rep|$rate_got|$kept|$behind|$all|$(fmt 1 "$cpu / $n * 1e6")|$(fmt 1 "$cpu / ($n / $rate) * 100")|$rss|$p50|$p99|$max|$last")
+    record "steady-$rate" "$tool" "$rep" delivered "$rate_got" lines/s "kept up: $kept; all stored once: $all"
     record "steady-$rate" "$tool" "$rep" cpu "$cpu" s
     record "steady-$rate" "$tool" "$rep" peak_rss "$rss" KB
     record "steady-$rate" "$tool" "$rep" p50 "$p50" us
     record "steady-$rate" "$tool" "$rep" p99 "$p99" us
     record "steady-$rate" "$tool" "$rep" max "$max" us
-    log "nats: steady $rate/s $tool rep $rep: $rate_got lines/s delivered, behind $behind, kept up: $kept, CPU $cpu s, RSS $rss KB, delay p50 $p50 p99 $p99 max $max us"
+    log "nats: steady $rate/s $tool rep $rep: $rate_got lines/s delivered, kept up: $kept, behind $behind, all stored once: $all, CPU $cpu s, RSS $rss KB, delay p50 $p50 p99 $p99 max $max us"
 }
 if has steady; then
     for ((r = 1; r <= SREPS; r++)); do
@@ -264,7 +270,7 @@ down() {
     t_restart=$(date +%s.%N)
     wait "$wpid"
     if wait_count $((n + 1)) $((D + 120)); then
-        caught=$(calc "$(date +%s.%N) - $t_restart")
+        caught=$(fmt 1 "$(date +%s.%N) - $t_restart")
     else
         caught="not within $((D + 120)) s ($(($(count) - 1)) of $n)"
     fi
@@ -317,7 +323,7 @@ elapsed=$((SECONDS - t_start))
 {
     echo "# atail --to=nats:// against a bare JetStream publisher"
     echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $cpu_model (load $(cut -d' ' -f1-3 /proc/loadavg) at the end);"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $cpu_model (load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end);"
     echo "nats-server $(nats-server --version | awk '{print $NF}'), libnats $(pkg-config --modversion libnats); window $WINDOW;"
     echo "atail $(git -C "$ROOT" describe --always --dirty 2>/dev/null). \`$(env | grep -E '^(NATS_[A-Z_]+|BENCH_QUICK)=' | sort | tr '\n' ' ')bench/nats.sh\`"
     echo "($elapsed s in all). The bare publisher (bench/nats_pub.c) sends the same 100-byte lines with the"
@@ -331,9 +337,9 @@ elapsed=$((SECONDS - t_start))
         for row in "${rows[@]}"; do
             read -r r a rss acpu b _ bcpu q <<<"$row"
             ratio=-
-            [[ $a = FAILED || $b = FAILED ]] || ratio=$(calc "$b / $a")
-            if [[ $a = FAILED ]]; then a="FAILED | | "; else a="$a | $(calc "$lines / $a") | $(calc "$MB * 1.048576 / $a")"; fi
-            if [[ $b = FAILED ]]; then b="FAILED | | "; else b="$b | $(calc "$lines / $b") | $bcpu"; fi
+            [[ $a = FAILED || $b = FAILED ]] || ratio=$(fmt 2 "$b / $a")
+            if [[ $a = FAILED ]]; then a="FAILED | | "; else a="$a | $(fmt 0 "$lines / $a") | $(fmt 2 "$MB * 1.048576 / $a")"; fi
+            if [[ $b = FAILED ]]; then b="FAILED | | "; else b="$b | $(fmt 0 "$lines / $b") | $bcpu"; fi
             echo "| $r | $a | $acpu | $b | $ratio | $rss | $q |"
         done
     fi
@@ -341,16 +347,18 @@ elapsed=$((SECONDS - t_start))
         echo
         echo "## Steady rates: log_writer --mono appending for $RATE_S s (bare: nats_pub --asap at the same rate)"
         echo
-        echo "Delivered: lines / (first line written → last line stored). Behind: lines not yet in the"
-        echo "stream when the writer stopped. Delay: from the line's mono= stamp (taken before its write,"
+        echo "Delivered: lines / (first line written → last line stored). Kept up: the last line was"
+        echo "stored within 100 ms of its write (else that lag). Behind: lines not yet in the stream when"
+        echo "the writer stopped (atail). All there once: the stream holds every line once, in order"
+        echo "(seqcheck), within 120 s of the writer's end. Delay: from the line's mono= stamp (taken before its write,"
         echo "or before nats_pub hands it to libnats) to the stream's timestamp of it (jstool stamps;"
         echo "the server's wall clock, less the wall-minus-monotonic offset, checked unchanged)."
         echo "CPU % = CPU time / writing time; it includes startup and the drain at the end. The bare"
         echo "publisher runs with --asap here: each message written at once, as atail does (without it,"
         echo "libnats' flusher thread waits 1 ms for more before it writes, which the delays would show)."
         echo
-        echo "| rate/s | tool | rep | delivered lines/s | behind at writer end | all there once | CPU µs/line | CPU % | peak RSS KB | delay p50 µs | p99 µs | max µs | last line µs |"
-        echo "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| rate/s | tool | rep | delivered lines/s | kept up | behind at writer end | all there once | CPU µs/line | CPU % | peak RSS KB | delay p50 µs | p99 µs | max µs | last line µs |"
+        echo "|---:|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
         for row in "${srows[@]}"; do echo "| ${row//|/ | } |"; done
         for f in "${sfails[@]}"; do echo "- FAILED: $f"; done
     fi
@@ -360,7 +368,8 @@ elapsed=$((SECONDS - t_start))
         echo
         echo "atail's VmHWM (peak RSS so far) read from /proc before the stop and at the restart, and its"
         echo "peak RSS over the whole run (wait4), which includes shipping the D s of backlog at full speed"
-        echo "after the restart, as a catch-up does. The writer stops 3 s after the restart."
+        echo "after the restart, as a catch-up does (compare the catch-up's peak RSS above). The writer"
+        echo "stops 3 s after the restart."
         echo
         echo "| D s | lines | peak RSS KB before the stop | at the restart | RSS KB at the restart | whole run | all stored, s after the restart | seqcheck over the stream |"
         echo "|---:|---:|---:|---:|---:|---:|---:|---|"

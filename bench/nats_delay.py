@@ -82,7 +82,7 @@ def main(argv):
     print(f"first_write_ns={first_write}")
     print(f"last_stored_ns={last_stored}")
     print(f"span_s={span:.6f}")
-    print(f"rate={len(delays) / span if span > 0 else 0:.1f}")
+    print(f"rate={len(delays) / span if span > 0 else 0:.0f}")
     for name, q in (("p50", 0.5), ("p99", 0.99)):
         print(f"{name}_us={percentile(delays, q) / 1e3:.1f}")
     print(f"max_us={delays[-1] / 1e3:.1f}")

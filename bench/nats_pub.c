@@ -90,7 +90,9 @@ int main(int argc, char **argv)
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = window;
-    jo.PublishAsync.StallWait = 600000; /* a full window waits, as atail does (default: 200 ms, then an error) */
+    /* A full window waits, as atail does (libnats' default: 200 ms, then
+     * an error, which a loaded server reaches). */
+    jo.PublishAsync.StallWait = 600000;
     s = natsConnection_JetStream(&js, nc, &jo);
     if (s != NATS_OK)
         die("jetstream", s);
