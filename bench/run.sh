@@ -4,14 +4,15 @@
 # catch-up, follow latency, sustained follow, idle cost and many files.
 # Writes bench/results/results.md and bench/results/chart.png.
 #
-#   bench/run.sh                      the full suite (about 50 min)
+#   bench/run.sh                      the full suite (about 85 min; 50 without nats)
 #   BENCH_QUICK=1 bench/run.sh        a smoke run with small sizes (a few min)
 #   BENCH_WORKLOADS="latency idle" bench/run.sh
 #   BENCH_WORKLOADS=kill9 bench/run.sh   kill -9 restarts (bench/kill9_restarts.sh, ~3 min per seed;
 #                                        not in the default set; writes results/kill9.md)
 #   BENCH_WORKLOADS=nats bench/run.sh    atail --to=nats:// against a bare JetStream publisher
-#                                        (bench/nats.sh, ~10 min at NATS_MB=1024; in the default
-#                                        set; writes results/nats.md)
+#                                        (bench/nats.sh, ~35 min at NATS_MB=1024, most of it the
+#                                        catch-up; in the default set; writes results/nats.md,
+#                                        which results.md includes)
 #   BENCH_NOTE="..." bench/run.sh     a remark for the results' header
 #   BENCH_WAIT_QUIET=1                wait (up to 10 min) for a load average below BENCH_QUIET_LOAD (1.0)
 # Other knobs: see bench/lib.sh. Each workload script also runs alone
