@@ -63,6 +63,7 @@ command -v nats-server >/dev/null || die "nats-server is not installed (Debian: 
 has() { [[ " $PARTS " = *" $1 "* ]]; }
 
 begin_workload nats
+rm -f "$OUT" # a run that dies leaves none, rather than an older run's
 t_start=$SECONDS
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 dir=$SCRATCH/nats

@@ -621,11 +621,14 @@ def nats_section(meta, out):
     """bench/nats.sh's tables (results/nats.md), when it ran in this suite:
     its own file, headings one level down, after a "Measured on" line."""
     md = os.path.join(RESULTS, "nats.md")
-    if not meta or not os.path.exists(md):
+    if not meta:
         return
     out.append("\n## atail --to=nats:// against a bare JetStream publisher (issue 12)\n")
     out.append(measured_on(meta))
     out.append("")
+    if not meta.get("finished") or not os.path.exists(md):
+        out.append("FAILED: bench/nats.sh started but did not finish (see the run's log).")
+        return
     out.append("From bench/nats.sh ([nats.md](nats.md)):")
     with open(md) as f:
         for line in f.read().splitlines()[1:]:  # its title is the heading above
