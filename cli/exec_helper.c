@@ -10,51 +10,62 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef ATAIL_LIBEXEC_DIR
-#error "ATAIL_LIBEXEC_DIR: the directory atail-nats is installed in (CMakeLists.txt)"
+#if !defined ATAIL_LIBEXEC_DIR || !defined ATAIL_LIBEXEC_FROM_BIN
+#error "ATAIL_LIBEXEC_DIR, ATAIL_LIBEXEC_FROM_BIN: where atail-nats is installed (CMakeLists.txt)"
 #endif
 
-/* The helper's path in the running program's directory into buf. */
-static int beside_self(char *buf, size_t cap)
+#define PLACES 3
+
+/* The running program's directory into buf. */
+static int own_dir(char *buf, size_t cap)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
     if (n <= 0)
         return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
     if (!slash)
         return -1;
     *slash = '\0';
-    int w = snprintf(buf, cap, "%s/%s", self, NATS_HELPER);
-    return w > 0 && (size_t)w < cap ? 0 : -1;
+    return 0;
+}
+
+/* The places the helper may be, in order, into paths; returns how many. */
+static size_t places(char paths[PLACES][PATH_MAX])
+{
+    char dir[PATH_MAX];
+    size_t n = 0;
+    if (own_dir(dir, sizeof dir) == 0) {
+        int w = snprintf(paths[n], PATH_MAX, "%s/%s", dir, NATS_HELPER);
+        n += w > 0 && w < PATH_MAX;
+        w = snprintf(paths[n], PATH_MAX, "%s/%s/%s", dir, ATAIL_LIBEXEC_FROM_BIN, NATS_HELPER);
+        n += w > 0 && w < PATH_MAX;
+    }
+    snprintf(paths[n++], PATH_MAX, "%s/%s", ATAIL_LIBEXEC_DIR, NATS_HELPER);
+    return n;
 }
 
 void exec_nats_helper(char **argv, unsigned held_std)
 {
-    char beside[PATH_MAX];
-    const char *where[2];
-    size_t n = 0;
-    if (beside_self(beside, sizeof beside) == 0)
-        where[n++] = beside;
-    where[n++] = ATAIL_LIBEXEC_DIR "/" NATS_HELPER;
+    char paths[PLACES][PATH_MAX];
+    size_t n = places(paths);
     for (size_t i = 0; i < n; i++) {
-        if (access(where[i], X_OK) < 0) {
+        if (access(paths[i], X_OK) < 0) {
             if (errno == ENOENT)
                 continue;
-            msg(errno, "cannot run %s", quote_name(0, where[i]));
+            msg(errno, "cannot run %s", quote_name(0, paths[i]));
             return;
         }
         for (int fd = 0; fd <= 2; fd++)
             if (held_std & (1u << fd))
                 close(fd);
-        execv(where[i], argv);
+        execv(paths[i], argv);
         /* Said only if standard error was open at start. */
-        msg(errno, "cannot run %s", quote_name(0, where[i]));
+        msg(errno, "cannot run %s", quote_name(0, paths[i]));
         return;
     }
     msg(0,
-        "NATS support is not installed: no %s beside this program nor in %s (it is built "
-        "when libnats-dev is installed)",
-        NATS_HELPER, ATAIL_LIBEXEC_DIR);
+        "NATS support is not installed: no %s beside this program, in %s from it, nor in %s "
+        "(it is built when libnats-dev is installed)",
+        NATS_HELPER, ATAIL_LIBEXEC_FROM_BIN, ATAIL_LIBEXEC_DIR);
 }

@@ -9,10 +9,11 @@
 #ifndef ATAIL_CLI_EXEC_HELPER_H
 #define ATAIL_CLI_EXEC_HELPER_H
 
-/* The helper's name, and where it is looked for: beside the running
- * program (the build directory; a relocated install), then in the
- * directory the build configured (ATAIL_LIBEXEC_DIR: on Debian,
- * /usr/libexec/atail). */
+/* The helper's name. It is looked for beside the running program (the
+ * build directory), then where the install put it: relative to the
+ * program (ATAIL_LIBEXEC_FROM_BIN, ../libexec/atail: an install unpacked
+ * elsewhere), then absolute (ATAIL_LIBEXEC_DIR: /usr/libexec/atail on
+ * Debian, /usr/local/libexec/atail by default). */
 #define NATS_HELPER "atail-nats"
 
 /* Replaces the process with the helper, run with argv. The descriptors of
