@@ -10,8 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#if !defined ATAIL_LIBEXEC_DIR || !defined ATAIL_LIBEXEC_FROM_BIN
-#error "ATAIL_LIBEXEC_DIR, ATAIL_LIBEXEC_FROM_BIN: where atail-nats is installed (CMakeLists.txt)"
+/* CMakeLists.txt defines both from the install directories; these are
+ * its defaults. */
+#ifndef ATAIL_LIBEXEC_DIR
+#define ATAIL_LIBEXEC_DIR "/usr/local/libexec/atail"
+#endif
+#ifndef ATAIL_LIBEXEC_FROM_BIN
+#define ATAIL_LIBEXEC_FROM_BIN "../libexec/atail"
 #endif
 
 #define PLACES 3
