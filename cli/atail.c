@@ -204,6 +204,8 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     quote_init();
     program_name_set(argc > 0 ? argv[0] : NULL);
+    if (strcmp(program_name(), NATS_HELPER) == 0)
+        program_name_set(NULL); /* it speaks as the atail it stands in for */
 
     struct cli_options o;
     int status = options_parse(argc, argv, &o);
