@@ -15,6 +15,8 @@
  *   subject.c            --subject's template
  *   read_nats.c          atail nats://HOST:PORT/STREAM: reading the central log
  *   nats_opts.c          options of a NATS connection (both directions)
+ *   exec_helper.c        handing a NATS command line to atail-nats, the
+ *                        program built with the *nats* files and libnats
  *
  * How a run ends:
  *   normally             state saved; exit 0, or 1 if something failed
@@ -28,6 +30,7 @@
  *                        saved, the child stopped and reaped, then atail
  *                        dies of the same signal.
  */
+#include "exec_helper.h"
 #include "fdlimit.h"
 #include "json_out.h"
 #include "options.h"
@@ -201,11 +204,20 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     quote_init();
     program_name_set(argc > 0 ? argv[0] : NULL);
+    if (strcmp(program_name(), NATS_HELPER) == 0)
+        program_name_set(NULL); /* it speaks as the atail it stands in for */
 
     struct cli_options o;
     int status = options_parse(argc, argv, &o);
     if (status != OPTIONS_RUN)
         goto out;
+#ifndef ATAIL_HAVE_NATS
+    if (o.to || o.read_stream) {
+        exec_nats_helper(argv, closed_std);
+        status = 1;
+        goto out;
+    }
+#endif
 
     status = 0;
     /* As GNU: nothing to output means nothing to open. */

@@ -41,6 +41,17 @@ step "atail"
 "$bin/atail" --version | grep -q "$version" || fail "atail --version does not say $version"
 [ "$(printf 'a\nb\n' | "$bin/atail" -n 1)" = b ] || fail "atail -n 1 on a pipe"
 "$bin/log_writer" --help >/dev/null || fail "log_writer --help"
+# NATS lives in atail-nats (libexec): atail itself does not load libnats,
+# and hands a NATS command line over (its connection error is atail-nats').
+helper=$root/usr/libexec/atail/atail-nats
+[ -x "$helper" ] || fail "no $helper"
+! ldd "$bin/atail" | grep -q libnats || fail "atail links libnats"
+ldd "$helper" | grep -q libnats || fail "atail-nats does not link libnats"
+nats_err=$("$bin/atail" --to=nats://127.0.0.1:1 /etc/hostname 2>&1) && fail "--to an unused port succeeded"
+case $nats_err in
+"atail: cannot connect to nats://127.0.0.1:1"*) ;;
+*) fail "atail did not hand --to=nats:// to atail-nats: $nats_err" ;;
+esac
 for m in atail log_writer; do
     [ -f "$root/usr/share/man/man1/$m.1.gz" ] || fail "no man page $m.1"
     man -l "$root/usr/share/man/man1/$m.1.gz" >/dev/null 2>&1 || fail "man $m.1 does not format"

@@ -594,6 +594,8 @@ void name_recheck(atail *t, struct file *f)
         return;
     }
     f->next_at_name = -1; /* the file seen at the name before has left it */
+    if (f->be != &t->inotify) /* no rename tells what rotated between two looks */
+        name_queue_later_siblings(t, f, fd);
     f->next_at_name = push_next(t, f, fd);
     f->name_missing = false;
     f->dirty = true; /* read the old file to its end */
@@ -1007,7 +1009,8 @@ static void consider_later(int fd, const char *name, void *ctx)
     (void)name;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !birth(fd, &b) || !later(&b, &ls->born) ||
         (st.st_dev == f->dev && st.st_ino == f->ino) ||
-        (ls->cur && st.st_dev == ls->cur->st_dev && st.st_ino == ls->cur->st_ino)) {
+        (ls->cur && st.st_dev == ls->cur->st_dev && st.st_ino == ls->cur->st_ino) ||
+        queued_identity(f, st.st_dev, st.st_ino) || already_read(f, fd, &st)) {
         close(fd);
         return;
     }

@@ -262,6 +262,17 @@ int harness_slowdown(void)
     return harness_valgrind() ? HARNESS_VALGRIND_SLOWDOWN : 1;
 }
 
+/* atail hands a NATS command line to atail-nats by exec
+ * (cli/exec_helper.h): valgrind follows it there. */
+static bool hands_to_nats_helper(const char *const argv[])
+{
+    for (size_t i = 1; argv[i]; i++)
+        if (strncmp(argv[i], "--to", 4) == 0 || strstr(argv[i], "nats://") ||
+            strstr(argv[i], "tls://"))
+            return true;
+    return false;
+}
+
 static void exec_maybe_under_valgrind(const char *const argv[], unsigned flags)
 {
     const char *vg = getenv("ATAIL_VALGRIND");
@@ -280,6 +291,8 @@ static void exec_maybe_under_valgrind(const char *const argv[], unsigned flags)
             vargv[k++] = "--errors-for-leak-kinds=definite,indirect";
             vargv[k++] = "--show-leak-kinds=definite,indirect";
             vargv[k++] = logopt;
+            if (hands_to_nats_helper(argv))
+                vargv[k++] = "--trace-children=yes";
             for (size_t i = 0; i <= n; i++)
                 vargv[k++] = argv[i];
             execvp("valgrind", (char *const *)vargv);

@@ -475,6 +475,44 @@ BEHIND(two_rotations_while_behind_lose_nothing)
     atail_close(tr.t);
 }
 
+/* The same on polling: no rename event tells where the generations went;
+ * the siblings born after the file being read, oldest first, do (file
+ * times apart: ext4's clock moves every few milliseconds). */
+BACKENDS(name, rotations_between_two_looks_lose_nothing)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    /* The follower does not look while three rotations happen. */
+    next_file_time();
+    rotate("app.log.3", "b1\n");
+    next_file_time();
+    rotate("app.log.2", "c1\n");
+    next_file_time();
+    rotate("app.log.1", "d1\n");
+    expect(&tr, "<eof><rotated>b1|<rotated>c1|<rotated>d1|");
+    atail_close(tr.t);
+}
+
+BACKENDS(name, logrotate_shifting_between_two_looks_loses_nothing)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    next_file_time();
+    rotate("app.log.1", "b1\n");
+    next_file_time();
+    mv("app.log.1", "app.log.2");
+    rotate("app.log.1", "c1\n");
+    next_file_time();
+    mv("app.log.2", "app.log.3");
+    mv("app.log.1", "app.log.2");
+    rotate("app.log.1", "d1\n");
+    expect(&tr, "<eof>a2|<rotated>b1|<rotated>c1|<rotated>d1|");
+    atail_close(tr.t);
+}
+
 BEHIND(a_generation_that_left_the_name_is_read_while_the_name_is_missing)
 {
     struct trace tr;
