@@ -96,19 +96,37 @@ void fm_read_error(const struct entry *e, int error, const struct cli_options *o
         cannot_follow(e, o);
 }
 
-void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags, uint64_t max_line)
+void fm_lost(const struct entry *e, const struct atail_event *ev, const uint64_t *range,
+             uint64_t max_line)
 {
-    if (flags & ATAIL_LOST_LONG_LINE)
+    const char *name = quote_name_if_needed(0, e->name);
+    bool at_least = (ev->flags & ATAIL_LOST_AT_LEAST) != 0;
+    if (ev->flags & ATAIL_LOST_LONG_LINE)
         msg(0,
             "%s: %zu bytes dropped: the last lines hold a line longer than %" PRIu64
             " bytes (see --max-line)",
-            quote_name_if_needed(0, e->name), bytes, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
-    else if (bytes)
-        msg(0, "%s: %zu bytes lost (rotated away before they could be read; %" PRIu64 " in all)",
-            quote_name_if_needed(0, e->name), bytes, total);
+            name, ev->len, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
+    else if (range && !at_least)
+        msg(0,
+            "LOST: %zu bytes of %s between offsets %" PRIu64 " and %" PRIu64
+            " (deleted before it could be read; %" PRIu64 " in all)",
+            ev->len, name, range[0], range[1], ev->offset);
+    else if (range && ev->len)
+        msg(0,
+            "LOST: at least %zu bytes of %s from offset %" PRIu64 " (%" PRIu64 " to %" PRIu64
+            " and what followed: deleted before it could be read; %" PRIu64 " in all)",
+            ev->len, name, range[0], range[0], range[1], ev->offset);
+    else if (range)
+        msg(0,
+            "LOST: %s from offset %" PRIu64
+            " on, an unknown amount (deleted before it could be read; %" PRIu64 " in all)",
+            name, range[0], ev->offset);
+    else if (ev->len)
+        msg(0, "LOST: %s%zu bytes of %s (deleted before they could be read; %" PRIu64 " in all)",
+            at_least ? "at least " : "", ev->len, name, ev->offset);
     else
-        msg(0, "%s: a rotated file was deleted before it could be read",
-            quote_name_if_needed(0, e->name));
+        msg(0, "LOST: an unknown amount of %s (a rotated file was deleted before it could be read)",
+            name);
 }
 
 void fm_truncated(const struct entry *e)
