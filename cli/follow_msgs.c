@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 
 static void open_failed(const struct entry *e, int err)
 {
@@ -96,37 +97,46 @@ void fm_read_error(const struct entry *e, int error, const struct cli_options *o
         cannot_follow(e, o);
 }
 
+/* Writes " (why)" to s, or " (why; T in all)" when the file lost more
+ * before (T: the library's running total); returns s. */
+static const char *why_lost(char *s, size_t cap, const struct atail_event *ev, const char *why)
+{
+    if (ev->offset > ev->len)
+        snprintf(s, cap, " (%s; %" PRIu64 " in all)", why, ev->offset);
+    else
+        snprintf(s, cap, " (%s)", why);
+    return s;
+}
+
 void fm_lost(const struct entry *e, const struct atail_event *ev, const uint64_t *range,
              uint64_t max_line)
 {
     const char *name = quote_name_if_needed(0, e->name);
     bool at_least = (ev->flags & ATAIL_LOST_AT_LEAST) != 0;
-    if (ev->flags & ATAIL_LOST_LONG_LINE)
+    const char *gone = "deleted before it could be read";
+    char why[160], span[96];
+    if (ev->flags & ATAIL_LOST_LONG_LINE) {
         msg(0,
             "%s: %zu bytes dropped: the last lines hold a line longer than %" PRIu64
             " bytes (see --max-line)",
             name, ev->len, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
-    else if (range && !at_least)
-        msg(0,
-            "LOST: %zu bytes of %s between offsets %" PRIu64 " and %" PRIu64
-            " (deleted before it could be read; %" PRIu64 " in all)",
-            ev->len, name, range[0], range[1], ev->offset);
-    else if (range && ev->len)
-        msg(0,
-            "LOST: at least %zu bytes of %s from offset %" PRIu64 " (%" PRIu64 " to %" PRIu64
-            " and what followed: deleted before it could be read; %" PRIu64 " in all)",
-            ev->len, name, range[0], range[0], range[1], ev->offset);
-    else if (range)
-        msg(0,
-            "LOST: %s from offset %" PRIu64
-            " on, an unknown amount (deleted before it could be read; %" PRIu64 " in all)",
-            name, range[0], ev->offset);
-    else if (ev->len)
-        msg(0, "LOST: %s%zu bytes of %s (deleted before they could be read; %" PRIu64 " in all)",
-            at_least ? "at least " : "", ev->len, name, ev->offset);
-    else
-        msg(0, "LOST: an unknown amount of %s (a rotated file was deleted before it could be read)",
-            name);
+    } else if (range && !at_least) {
+        msg(0, "LOST: %zu bytes of %s between offsets %" PRIu64 " and %" PRIu64 "%s", ev->len,
+            name, range[0], range[1], why_lost(why, sizeof why, ev, gone));
+    } else if (range && ev->len) {
+        snprintf(span, sizeof span, "%" PRIu64 " to %" PRIu64 " and what followed: %s", range[0],
+                 range[1], gone);
+        msg(0, "LOST: at least %zu bytes of %s from offset %" PRIu64 "%s", ev->len, name,
+            range[0], why_lost(why, sizeof why, ev, span));
+    } else if (range) {
+        msg(0, "LOST: %s from offset %" PRIu64 " on, an unknown amount%s", name, range[0],
+            why_lost(why, sizeof why, ev, gone));
+    } else if (ev->len) {
+        msg(0, "LOST: %s%zu bytes of %s%s", at_least ? "at least " : "", ev->len, name,
+            why_lost(why, sizeof why, ev, gone));
+    } else {
+        msg(0, "LOST: an unknown amount of %s (a rotated file was %s)", name, gone);
+    }
 }
 
 void fm_truncated(const struct entry *e)
