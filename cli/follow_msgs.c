@@ -121,13 +121,13 @@ void fm_lost(const struct entry *e, const struct atail_event *ev, const uint64_t
             " bytes (see --max-line)",
             name, ev->len, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
     } else if (range && !at_least) {
-        msg(0, "LOST: %zu bytes of %s between offsets %" PRIu64 " and %" PRIu64 "%s", ev->len,
-            name, range[0], range[1], why_lost(why, sizeof why, ev, gone));
+        msg(0, "LOST: %zu bytes of %s between offsets %" PRIu64 " and %" PRIu64 "%s", ev->len, name,
+            range[0], range[1], why_lost(why, sizeof why, ev, gone));
     } else if (range && ev->len) {
         snprintf(span, sizeof span, "%" PRIu64 " to %" PRIu64 " and what followed: %s", range[0],
                  range[1], gone);
-        msg(0, "LOST: at least %zu bytes of %s from offset %" PRIu64 "%s", ev->len, name,
-            range[0], why_lost(why, sizeof why, ev, span));
+        msg(0, "LOST: at least %zu bytes of %s from offset %" PRIu64 "%s", ev->len, name, range[0],
+            why_lost(why, sizeof why, ev, span));
     } else if (range) {
         msg(0, "LOST: %s from offset %" PRIu64 " on, an unknown amount%s", name, range[0],
             why_lost(why, sizeof why, ev, gone));

@@ -127,11 +127,11 @@ struct file {
     bool truncated;    /* ATAIL_EVENT_TRUNCATED to deliver */
     bool lost;         /* ATAIL_EVENT_LOST to deliver: lost_bytes more */
     uint64_t lost_bytes, lost_total;
-    bool lost_at_least;      /* lost_bytes is a lower bound (ATAIL_LOST_AT_LEAST) */
-    unsigned lost_count;     /* losses in lost_bytes; one: lost_from/to say where */
-    bool lost_range;         /* [lost_from, lost_to) of the lost generation known */
+    bool lost_at_least;  /* lost_bytes is a lower bound (ATAIL_LOST_AT_LEAST) */
+    unsigned lost_count; /* losses in lost_bytes; one: lost_from/to say where */
+    bool lost_range;     /* [lost_from, lost_to) of the lost generation known */
     uint64_t lost_from, lost_to;
-    bool said_range;         /* the LOST event delivered last: its range */
+    bool said_range; /* the LOST event delivered last: its range */
     uint64_t said_from, said_to;
     uint64_t seen_size; /* the largest size known of the file read (a read
                            that filled the buffer looks at it) */

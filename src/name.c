@@ -951,8 +951,8 @@ void name_truncated(atail *t, struct file *f)
 
 /* oldest_copy_after() (no skip), the directory read again while it
  * changed meanwhile (8 times at most). */
-static int settled_copy_after(const struct file *f, const struct timespec *after, enum copy_kind kind,
-                              struct timespec *made)
+static int settled_copy_after(const struct file *f, const struct timespec *after,
+                              enum copy_kind kind, struct timespec *made)
 {
     int fd = -1;
     for (unsigned tries = 0; tries <= 8; tries++) {

@@ -490,8 +490,9 @@ BACKENDS(name, copytruncate_again_more_times_than_copies_kept_says_lost)
     static const char *const gen[] = {"c1\n", "d1\n", "e1\n", "f1\n", "g1\n", "h1\n"};
     for (unsigned i = 0; i < COPIES_KEPT + 1; i++)
         copytruncate(gen[i]);
-    expect(&tr, "<truncated><lost=3+@0-3>c1|<truncated>d1|<truncated>e1|<truncated>f1|<truncated>g1|"
-                "<truncated>h1|");
+    expect(&tr,
+           "<truncated><lost=3+@0-3>c1|<truncated>d1|<truncated>e1|<truncated>f1|<truncated>g1|"
+           "<truncated>h1|");
     atail_close(tr.t);
 }
 
