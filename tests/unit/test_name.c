@@ -476,6 +476,16 @@ BACKENDS(name, copytruncate_again_before_the_first_read_after_a_restart)
 /* Copies kept by copytruncate(): a sixth copytruncate deletes the oldest. */
 #define COPIES_KEPT 5
 
+/* One copytruncate more than copies are kept, writing "c1\n", "d1\n" ...
+ * from `first` on: the copy of what app.log held before is deleted. */
+static void copytruncate_past_kept(char first)
+{
+    for (unsigned i = 0; i <= COPIES_KEPT; i++) {
+        const char text[] = {(char)(first + (char)i), '1', '\n', '\0'};
+        copytruncate(text);
+    }
+}
+
 /* More copytruncates before app.log's first read than copies are kept: the
  * copy of the generation read from 0 is deleted (b1, 3 bytes when reading
  * started over). That is said (LOST, at least those 3 bytes, from offset
@@ -487,9 +497,7 @@ BACKENDS(name, copytruncate_again_more_times_than_copies_kept_says_lost)
     expect(&tr, "a1|<eof>");
     create("app.log", "b1\n");
     expect(&tr, "<eof><truncated>");
-    static const char *const gen[] = {"c1\n", "d1\n", "e1\n", "f1\n", "g1\n", "h1\n"};
-    for (unsigned i = 0; i < COPIES_KEPT + 1; i++)
-        copytruncate(gen[i]);
+    copytruncate_past_kept('c');
     expect(&tr,
            "<truncated><lost=3+@0-3>c1|<truncated>d1|<truncated>e1|<truncated>f1|<truncated>g1|"
            "<truncated>h1|");
@@ -505,9 +513,7 @@ BACKENDS(name, copytruncate_again_more_times_than_copies_kept_after_the_copies_s
     append("app.log", "a2\n");
     copytruncate("b1\n");
     expect(&tr, "<eof>a2|<truncated>");
-    static const char *const gen[] = {"c1\n", "d1\n", "e1\n", "f1\n", "g1\n", "h1\n"};
-    for (unsigned i = 0; i < COPIES_KEPT + 1; i++)
-        copytruncate(gen[i]);
+    copytruncate_past_kept('c');
     expect(&tr, "a2|<truncated><lost=3+@0-3>c1|<truncated>d1|<truncated>e1|<truncated>f1|"
                 "<truncated>g1|<truncated>h1|");
     atail_close(tr.t);
@@ -524,9 +530,7 @@ BACKENDS(name, copytruncate_while_behind_more_times_than_copies_kept_says_where)
     append("app.log", "a2\n");
     expect(&tr, "a2|");
     append("app.log", "a3\n");
-    static const char *const gen[] = {"b1\n", "c1\n", "d1\n", "e1\n", "f1\n", "g1\n"};
-    for (unsigned i = 0; i < COPIES_KEPT + 1; i++)
-        copytruncate(gen[i]);
+    copytruncate_past_kept('b');
     expect(&tr, "<lost=0+@6-6><truncated>b1|<truncated>c1|<truncated>d1|<truncated>e1|"
                 "<truncated>f1|<truncated>g1|");
     atail_close(tr.t);
