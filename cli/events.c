@@ -300,9 +300,12 @@ static int name_event(struct run *r, struct entry *e, const struct atail_event *
     case ATAIL_EVENT_TRUNCATED:
         fm_truncated(e);
         break;
-    case ATAIL_EVENT_LOST:
-        fm_lost(e, ev->len, ev->offset, ev->flags, r->o->max_line);
+    case ATAIL_EVENT_LOST: {
+        uint64_t range[2];
+        bool known = atail_lost_range(r->t, ev->file, &range[0], &range[1]) == 0;
+        fm_lost(e, ev, known ? range : NULL, r->o->max_line);
         break;
+    }
     case ATAIL_EVENT_ROTATED:
         fm_rotated(e);
         break;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 
 static void open_failed(const struct entry *e, int err)
 {
@@ -96,19 +97,46 @@ void fm_read_error(const struct entry *e, int error, const struct cli_options *o
         cannot_follow(e, o);
 }
 
-void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags, uint64_t max_line)
+/* Writes " (why)" to s, or " (why; T in all)" when the file lost more
+ * before (T: the library's running total); returns s. */
+static const char *why_lost(char *s, size_t cap, const struct atail_event *ev, const char *why)
 {
-    if (flags & ATAIL_LOST_LONG_LINE)
+    if (ev->offset > ev->len)
+        snprintf(s, cap, " (%s; %" PRIu64 " in all)", why, ev->offset);
+    else
+        snprintf(s, cap, " (%s)", why);
+    return s;
+}
+
+void fm_lost(const struct entry *e, const struct atail_event *ev, const uint64_t *range,
+             uint64_t max_line)
+{
+    const char *name = quote_name_if_needed(0, e->name);
+    bool at_least = (ev->flags & ATAIL_LOST_AT_LEAST) != 0;
+    const char *gone = "deleted before it could be read";
+    char why[160], span[96];
+    if (ev->flags & ATAIL_LOST_LONG_LINE) {
         msg(0,
             "%s: %zu bytes dropped: the last lines hold a line longer than %" PRIu64
             " bytes (see --max-line)",
-            quote_name_if_needed(0, e->name), bytes, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
-    else if (bytes)
-        msg(0, "%s: %zu bytes lost (rotated away before they could be read; %" PRIu64 " in all)",
-            quote_name_if_needed(0, e->name), bytes, total);
-    else
-        msg(0, "%s: a rotated file was deleted before it could be read",
-            quote_name_if_needed(0, e->name));
+            name, ev->len, max_line ? max_line : ATAIL_DEFAULT_MAX_LINE);
+    } else if (range && !at_least) {
+        msg(0, "LOST: %zu bytes of %s between offsets %" PRIu64 " and %" PRIu64 "%s", ev->len, name,
+            range[0], range[1], why_lost(why, sizeof why, ev, gone));
+    } else if (range && ev->len) {
+        snprintf(span, sizeof span, "%" PRIu64 " to %" PRIu64 " and what followed: %s", range[0],
+                 range[1], gone);
+        msg(0, "LOST: at least %zu bytes of %s from offset %" PRIu64 "%s", ev->len, name, range[0],
+            why_lost(why, sizeof why, ev, span));
+    } else if (range) {
+        msg(0, "LOST: %s from offset %" PRIu64 " on, an unknown amount%s", name, range[0],
+            why_lost(why, sizeof why, ev, gone));
+    } else if (ev->len) {
+        msg(0, "LOST: %s%zu bytes of %s%s", at_least ? "at least " : "", ev->len, name,
+            why_lost(why, sizeof why, ev, gone));
+    } else {
+        msg(0, "LOST: an unknown amount of %s (a rotated file was %s)", name, gone);
+    }
 }
 
 void fm_truncated(const struct entry *e)

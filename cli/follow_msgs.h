@@ -36,10 +36,12 @@ void fm_wait_error(const struct entry *e, int error);
  * up on this name". */
 void fm_read_error(const struct entry *e, int error, const struct cli_options *o);
 
-/* ATAIL_EVENT_LOST: what could not be read, and the file's total (ours);
- * with ATAIL_LOST_LONG_LINE, what -n dropped of an overlong line of a
- * stream (max_line: --max-line, 0 for the default). */
-void fm_lost(const struct entry *e, size_t bytes, uint64_t total, unsigned flags,
+/* ATAIL_EVENT_LOST: "LOST: N bytes of NAME between offsets A and B", "at
+ * least N bytes" when more was lost (ATAIL_LOST_AT_LEAST), "an unknown
+ * amount" when nothing is known; range: atail_lost_range()'s offsets, or
+ * NULL. With ATAIL_LOST_LONG_LINE, what -n dropped of an overlong line of
+ * a stream (max_line: --max-line, 0 for the default). */
+void fm_lost(const struct entry *e, const struct atail_event *ev, const uint64_t *range,
              uint64_t max_line);
 
 /* ATAIL_EVENT_POLLING: why inotify is given up for a name, and that it

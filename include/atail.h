@@ -268,11 +268,15 @@ enum atail_event_kind {
                               (with REAPPEAR, unless it leads to a
                               directory); otherwise ATAIL_EVENT_END follows. */
     ATAIL_EVENT_LOST,      /* data known to be lost for good: len is how
-                              many bytes (0 when the amount is not known: a
+                              many bytes; with ATAIL_LOST_AT_LEAST in flags,
+                              a lower bound (0: the amount is not known: a
                               rotated file deleted before it could be read,
-                              or one more generation than the library keeps
-                              while behind); offset is the file's running
-                              total of bytes known lost. */
+                              one more generation than the library keeps
+                              while behind, a copytruncate copy deleted
+                              before what followed our offset was read).
+                              atail_lost_range() tells which bytes of the
+                              lost file they were. offset is the file's
+                              running total of bytes counted in len. */
     ATAIL_EVENT_POLLING,   /* following by name, the name is watched by
                               polling (every poll_interval_ms) from now on,
                               inotify being of no use for it; error says
@@ -292,6 +296,10 @@ enum atail_event_kind {
  * stays bounded whatever comes (tail -n 1 /dev/zero). Said at the stream's
  * end, before the lines kept. */
 #define ATAIL_LOST_LONG_LINE 0x4u
+/* Flag of a LOST event: len is a lower bound; more was lost, how much is
+ * not known (the end of a file whose copy was deleted, whole generations
+ * never seen). */
+#define ATAIL_LOST_AT_LEAST 0x8u
 
 struct atail_event {
     enum atail_event_kind kind;
@@ -322,6 +330,16 @@ ATAIL_EXPORT int atail_next(atail *t, struct atail_event *ev);
  * (-1: no limit). Returns 1 when ready, 0 on timeout, -EINTR when a signal
  * arrived, or another negative errno. */
 ATAIL_EXPORT int atail_wait(atail *t, int timeout_ms);
+
+/* Where the bytes the ATAIL_EVENT_LOST of file id just returned counted
+ * were: offsets *from to *to (*to - *from is its len) of the file lost
+ * (the generation the name led to, or a copytruncate copy of it); with
+ * ATAIL_LOST_AT_LEAST, bytes after *to were lost too (*from = *to: from
+ * *from on, how many is not known). Call it after atail_next() returned
+ * that event, before the next call. Returns 0, -ENOENT when no range is
+ * known (an amount not known, or losses of several files told at once:
+ * len is then their sum), or -EINVAL for an unknown id or NULL pointers. */
+ATAIL_EXPORT int atail_lost_range(const atail *t, int file, uint64_t *from, uint64_t *to);
 
 /* ---- Checkpoints ----------------------------------------------------------- */
 

@@ -239,6 +239,18 @@ int atail_file_identity(const atail *t, int file, uint64_t *dev, uint64_t *ino)
     return 0;
 }
 
+int atail_lost_range(const atail *t, int file, uint64_t *from, uint64_t *to)
+{
+    if (!t || file < 0 || (size_t)file >= t->n_files || !from || !to)
+        return -EINVAL;
+    const struct file *f = t->files[file];
+    if (!f->said_range)
+        return -ENOENT;
+    *from = f->said_from;
+    *to = f->said_to;
+    return 0;
+}
+
 int atail_commit(atail *t)
 {
     return t ? state_commit(t) : -EINVAL;

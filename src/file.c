@@ -84,7 +84,7 @@ int file_switch(struct file *f, int fd)
         f->fd = -1;
         return r;
     }
-    f->pos = 0;
+    f->pos = f->seen_size = 0;
     f->head = f->tail = 0;
     f->skip_lines = f->skip_bytes = 0;
     f->hold = ATAIL_START_END;
@@ -365,16 +365,27 @@ static void on_truncation(struct file *f)
     f->truncated = true;
 }
 
-void file_lost(struct file *f, uint64_t bytes)
+void file_lost_range(struct file *f, uint64_t from, uint64_t to, bool at_least)
 {
     f->lost = true;
-    f->lost_bytes += bytes;
-    f->lost_total += bytes;
+    f->lost_bytes += to - from;
+    f->lost_total += to - from;
+    f->lost_at_least |= at_least;
+    f->lost_range = f->lost_count++ == 0;
+    f->lost_from = from;
+    f->lost_to = to;
+}
+
+void file_lost(struct file *f, uint64_t bytes)
+{
+    file_lost_range(f, 0, bytes, bytes == 0);
+    if (bytes == 0)
+        f->lost_range = false; /* nothing known of it */
 }
 
 void file_restart(struct file *f)
 {
-    f->pos = 0;
+    f->pos = f->seen_size = 0;
     f->head = f->tail = 0;
     f->sig_len = 0;
     f->head_sig_len = 0; /* relearnt from the new content */
@@ -432,6 +443,16 @@ static ssize_t read_at(struct file *f, size_t room, bool *changed)
     return n - (ssize_t)k;
 }
 
+/* Following by name and behind (a read filled the buffer): how much the
+ * file holds, the lower bound of a loss should it be truncated and its
+ * copy deleted before it is read. */
+static void note_size(struct file *f)
+{
+    struct stat st;
+    if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size > f->seen_size)
+        f->seen_size = (uint64_t)st.st_size;
+}
+
 /* One read into the buffer. Returns 0 or a negative errno. */
 static int fill(struct file *f, const struct reader_config *cfg)
 {
@@ -460,6 +481,8 @@ static int fill(struct file *f, const struct reader_config *cfg)
     if (n > 0) {
         if ((size_t)n == room && f->want < cfg->read_size) /* busy: read more at once */
             f->want = f->want * 2 < cfg->read_size ? f->want * 2 : cfg->read_size;
+        if ((size_t)n == room && f->by_name)
+            note_size(f);
         if (f->seekable)
             remember(f, f->buf + f->tail, (size_t)n, f->pos);
         f->tail += (size_t)n;
@@ -550,6 +573,7 @@ static int deliver(struct file *f, const struct reader_config *cfg, struct atail
             f->lost_total += lost;
             ev->offset = f->lost_total;
             ev->flags = ATAIL_LOST_LONG_LINE;
+            f->said_range = false;
             return 1;
         }
     }
@@ -604,8 +628,13 @@ int file_next(struct file *f, const struct reader_config *cfg, struct atail_even
             set_event(ev, f, ATAIL_EVENT_LOST);
             ev->len = (size_t)f->lost_bytes;
             ev->offset = f->lost_total;
-            f->lost = false;
+            ev->flags = f->lost_at_least ? ATAIL_LOST_AT_LEAST : 0;
+            f->said_range = f->lost_range;
+            f->said_from = f->lost_from;
+            f->said_to = f->lost_to;
+            f->lost = f->lost_at_least = f->lost_range = false;
             f->lost_bytes = 0;
+            f->lost_count = 0;
             return 1;
         }
         if (f->notice) {

@@ -93,6 +93,13 @@ struct file {
     bool verify_start;
     bool start_pending;
     struct timespec verify_after;
+    /* What the file held when reading started over at 0: its first bytes
+     * and size. First bytes read that do not begin so are another
+     * generation's: the one started over with was truncated before its
+     * first read, and its copy goes first, or it is said to be lost. */
+    char start_sig[FILE_SIG_MAX];
+    uint32_t start_sig_len;
+    uint64_t start_size;
 
     /* Buffered bytes buf[head..tail) end at file offset `pos`. */
     char *buf;
@@ -120,6 +127,14 @@ struct file {
     bool truncated;    /* ATAIL_EVENT_TRUNCATED to deliver */
     bool lost;         /* ATAIL_EVENT_LOST to deliver: lost_bytes more */
     uint64_t lost_bytes, lost_total;
+    bool lost_at_least;  /* lost_bytes is a lower bound (ATAIL_LOST_AT_LEAST) */
+    unsigned lost_count; /* losses in lost_bytes; one: lost_from/to say where */
+    bool lost_range;     /* [lost_from, lost_to) of the lost generation known */
+    uint64_t lost_from, lost_to;
+    bool said_range; /* the LOST event delivered last: its range */
+    uint64_t said_from, said_to;
+    uint64_t seen_size; /* the largest size known of the file read (a read
+                           that filled the buffer looks at it) */
     bool trunc_pending; /* truncated, by name: the handle looks for a copy */
     uint64_t truncated_at;
     int error;                           /* ATAIL_EVENT_ERROR to deliver (negative errno) */
@@ -213,8 +228,13 @@ int file_start(struct file *f, const struct atail_follow_options *fo,
  * copytruncate copy, and to tell a recycled inode from a generation read). */
 void file_read_head(struct file *f);
 
-/* Reports bytes known lost (0: an unknown amount) with ATAIL_EVENT_LOST. */
+/* Reports a whole generation of `bytes` bytes lost (0: an unknown amount)
+ * with ATAIL_EVENT_LOST. */
 void file_lost(struct file *f, uint64_t bytes);
+
+/* Reports the bytes [from, to) of a generation lost; with at_least, more
+ * after `to` (how many is not known). */
+void file_lost_range(struct file *f, uint64_t from, uint64_t to, bool at_least);
 
 /* Reading starts over at offset 0, dropping what is buffered. */
 void file_restart(struct file *f);

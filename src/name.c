@@ -734,12 +734,30 @@ static bool begins_as_open(const struct file *f, int fd, const struct stat *st)
     return n > 0 && pread(fd, buf, n, 0) == (ssize_t)n && memcmp(buf, f->head_sig, n) == 0;
 }
 
+/* Which copies oldest_copy_after() takes. */
+enum copy_kind {
+    ANY_COPY,
+    OTHER_HEAD, /* only files not beginning as the open file does */
+    START_COPY, /* only files beginning as the open file did when reading
+                   started over (start_sig) */
+};
+
+/* Whether fd begins with the bytes the open file held when reading
+ * started over at 0. */
+static bool begins_as_start(const struct file *f, int fd, const struct stat *st)
+{
+    char buf[FILE_SIG_MAX];
+    uint32_t n = f->start_sig_len;
+    return n > 0 && (uint64_t)st->st_size >= n && pread(fd, buf, n, 0) == (ssize_t)n &&
+           memcmp(buf, f->start_sig, n) == 0;
+}
+
 /* oldest_copy_after()'s search. */
 struct oldest {
     const struct file *f;
     const struct timespec *after;
     const struct stat *skip;
-    bool other_head; /* only files not beginning as the open file does */
+    enum copy_kind kind;
     int best;
     unsigned long best_number;
     struct timespec at;
@@ -758,7 +776,8 @@ static void consider_copy(int fd, const char *name, void *ctx)
         (o->skip && st.st_dev == o->skip->st_dev && st.st_ino == o->skip->st_ino) ||
         queued_identity(f, st.st_dev, st.st_ino) || !copy_time(fd, &made) ||
         later(o->after, &made) || already_read(f, fd, &st) ||
-        (o->other_head && begins_as_open(f, fd, &st)) ||
+        (o->kind == OTHER_HEAD && begins_as_open(f, fd, &st)) ||
+        (o->kind == START_COPY && !begins_as_start(f, fd, &st)) ||
         (o->best >= 0 &&
          (later(&made, &o->at) || (!later(&o->at, &made) && number < o->best_number)))) {
         close(fd);
@@ -779,9 +798,9 @@ static void consider_copy(int fd, const char *name, void *ctx)
  * being read, those waiting, the generations read already, and `skip`
  * (dev, ino; NULL for none). Returns its descriptor or -1. */
 static int oldest_copy_after(const struct file *f, const struct timespec *after,
-                             const struct stat *skip, bool other_head, struct timespec *at)
+                             const struct stat *skip, enum copy_kind kind, struct timespec *at)
 {
-    struct oldest o = {.f = f, .after = after, .skip = skip, .other_head = other_head, .best = -1};
+    struct oldest o = {.f = f, .after = after, .skip = skip, .kind = kind, .best = -1};
     each_rotated(f, consider_copy, &o);
     if (o.best >= 0)
         *at = o.at;
@@ -795,6 +814,22 @@ static bool dir_unchanged(const struct stat *a, const struct stat *b)
 {
     return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
            a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Reading f starts over at 0 (after a truncation, or at the truncated
+ * file after its copies): its first bytes read are checked against what
+ * it holds now, and against the copies made since `after`
+ * (name_check_start()). */
+static void verify_from(struct file *f, const struct timespec *after)
+{
+    struct stat st;
+    ssize_t n = pread(f->fd, f->start_sig, FILE_SIG_MAX, 0);
+    f->start_sig_len = n > 0 ? (uint32_t)n : 0;
+    f->start_size = fstat(f->fd, &st) == 0 && (uint64_t)st.st_size > f->start_sig_len
+                        ? (uint64_t)st.st_size
+                        : f->start_sig_len;
+    f->verify_start = true;
+    f->verify_after = *after;
 }
 
 /* Where to go on after f was truncated: the copy of what was read, from
@@ -824,7 +859,7 @@ static int find_continuation(struct file *f, uint64_t *from, struct timespec *ma
                                                                 : f->head_sig_len);
             if (known && copy_time(mine, made))
                 after = *made;
-            copy = oldest_copy_after(f, &after, known ? &ms : NULL, false, made);
+            copy = oldest_copy_after(f, &after, known ? &ms : NULL, ANY_COPY, made);
             if (copy >= 0 && is_copy(copy, f)) {
                 looked = false; /* found late: look again */
             } else {
@@ -881,13 +916,16 @@ void name_truncated(atail *t, struct file *f)
     struct timespec made;
     uint64_t from;
     bool lost;
+    /* What was lost, when it was: from our offset to the size last seen. */
+    uint64_t at = f->truncated_at, seen = f->seen_size > at ? f->seen_size : at;
     int copy = find_continuation(f, &from, &made, &lost);
     if (copy < 0) {
         /* (made: the time copies were looked for from) */
+        if (seen > at) /* bytes past our offset, and no copy holds them */
+            file_lost_range(f, at, seen, true);
         file_restart(f);
         f->truncated = true;
-        f->verify_start = true;
-        f->verify_after = made;
+        verify_from(f, &made);
         return;
     }
     /* copytruncate: finish the copy from where we were (or read the next
@@ -909,20 +947,20 @@ void name_truncated(atail *t, struct file *f)
         f->notice = ATAIL_EVENT_TRUNCATED;
     }
     if (lost)
-        file_lost(f, 0);
+        file_lost_range(f, at, seen, true);
     read_copies(t, f, cur, &made);
 }
 
 /* oldest_copy_after() (no skip), the directory read again while it
  * changed meanwhile (8 times at most). */
-static int settled_copy_after(const struct file *f, const struct timespec *after, bool other_head,
-                              struct timespec *made)
+static int settled_copy_after(const struct file *f, const struct timespec *after,
+                              enum copy_kind kind, struct timespec *made)
 {
     int fd = -1;
     for (unsigned tries = 0; tries <= 8; tries++) {
         struct stat d0, d1;
         bool looked = stat(f->dir, &d0) == 0;
-        fd = oldest_copy_after(f, after, NULL, other_head, made);
+        fd = oldest_copy_after(f, after, NULL, kind, made);
         if (looked && stat(f->dir, &d1) == 0 && dir_unchanged(&d0, &d1))
             break;
         if (fd >= 0 && tries < 8) {
@@ -933,12 +971,30 @@ static int settled_copy_after(const struct file *f, const struct timespec *after
     return fd;
 }
 
+/* Whether the first bytes read of the open file begin as it did when
+ * reading started over (or nothing was known of it then). */
+static bool same_start(const struct file *f)
+{
+    return f->head_sig_len >= f->start_sig_len &&
+           memcmp(f->head_sig, f->start_sig, f->start_sig_len) == 0;
+}
+
 void name_check_start(atail *t, struct file *f)
 {
     f->start_pending = false;
     f->verify_start = false;
     struct timespec made;
-    int copy = settled_copy_after(f, &f->verify_after, true, &made);
+    int copy = -1;
+    if (!same_start(f)) {
+        /* Another generation: the one started over with was copied and
+         * truncated before its first read. Its copy goes first; deleted
+         * already (more copytruncates than copies kept), it is lost. */
+        copy = settled_copy_after(f, &f->verify_after, START_COPY, &made);
+        if (copy < 0)
+            file_lost_range(f, 0, f->start_size, true);
+    }
+    if (copy < 0)
+        copy = settled_copy_after(f, &f->verify_after, OTHER_HEAD, &made);
     if (copy < 0)
         return; /* the bytes read are the generation that came next */
     /* Copied and truncated again before we read it: that copy first (the
@@ -969,7 +1025,7 @@ static bool holds_read(const struct file *f, int fd)
 static bool next_copy(atail *t, struct file *f)
 {
     struct timespec made = {0};
-    int fd = settled_copy_after(f, &f->copies_after, false, &made);
+    int fd = settled_copy_after(f, &f->copies_after, ANY_COPY, &made);
     f->switch_notice = ATAIL_EVENT_TRUNCATED;
     if (fd < 0) {
         f->copies = false;
@@ -1119,8 +1175,7 @@ bool name_settle(atail *t, struct file *f)
             f->sig_len = sig_len;
         } else if (copies && !f->copies && f->fd >= 0) {
             /* The truncated file itself, from 0, after its copies. */
-            f->verify_start = true;
-            f->verify_after = f->copies_after;
+            verify_from(f, &f->copies_after);
         }
         /* Its watch was one more registration on the same inode as the
          * one adopt() made for it: drop it unless it is that one. */

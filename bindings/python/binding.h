@@ -15,7 +15,7 @@
 
 /* Names of event kinds, indexed by enum atail_event_kind; [0] for a kind
  * this module does not know (a newer library). */
-#define KIND_COUNT (ATAIL_EVENT_GONE + 1)
+#define KIND_COUNT (ATAIL_EVENT_POLLING + 1)
 
 struct module_state {
     PyTypeObject *handle_type;
@@ -54,7 +54,9 @@ PyObject *handle_pop_line(HandleObject *h);
 PyObject *alines_new(struct module_state *st, HandleObject *h, PyObject *refill);
 
 /* A new Event holding copies of ev's borrowed data; `path` (str or bytes,
- * borrowed) is what the event reports as its path. */
-PyObject *event_from(struct module_state *st, const struct atail_event *ev, PyObject *path);
+ * borrowed) is what the event reports as its path; for a LOST event, t
+ * tells its range (atail_lost_range()). */
+PyObject *event_from(struct module_state *st, atail *t, const struct atail_event *ev,
+                     PyObject *path);
 
 #endif

@@ -435,7 +435,7 @@ static PyObject *read_batch(HandleObject *self, Py_ssize_t max_events, Py_ssize_
         PyObject *item, *path;
         if (events) {
             path = event_path(self, &ev);
-            item = path ? event_from(st, &ev, path) : NULL;
+            item = path ? event_from(st, self->t, &ev, path) : NULL;
         } else if (ev.kind == ATAIL_EVENT_LINE || ev.kind == ATAIL_EVENT_DATA) {
             item = PyBytes_FromStringAndSize(ev.data, (Py_ssize_t)ev.len);
         } else if (ev.kind == ATAIL_EVENT_ERROR && self->raise_errors) {

@@ -13,6 +13,8 @@ static const char *const kind_names[KIND_COUNT] = {
     [ATAIL_EVENT_ROTATED] = "rotated",
     [ATAIL_EVENT_APPEARED] = "appeared",
     [ATAIL_EVENT_GONE] = "gone",
+    [ATAIL_EVENT_LOST] = "lost",
+    [ATAIL_EVENT_POLLING] = "polling",
 };
 
 static struct module_state *get_state(PyObject *module)
@@ -66,6 +68,7 @@ static int module_exec(PyObject *m)
         {"FOLLOW_NAME", ATAIL_FOLLOW_NAME},
         {"LINE_CUT", ATAIL_LINE_CUT},
         {"LINE_NO_DELIM", ATAIL_LINE_NO_DELIM},
+        {"LOST_AT_LEAST", ATAIL_LOST_AT_LEAST},
         {"DEFAULT_MAX_LINE", ATAIL_DEFAULT_MAX_LINE},
         {"DEFAULT_READ_SIZE", ATAIL_DEFAULT_READ_SIZE},
         {"DEFAULT_POLL_INTERVAL_MS", ATAIL_DEFAULT_POLL_INTERVAL_MS},

@@ -317,3 +317,42 @@ Test(cli_name, pid_ends_after_the_last_lines)
     proc_free(w);
     proc_free(a);
 }
+
+/* copytruncate as logrotate does it with `rotate 5`, then `line` written
+ * to the emptied log. */
+static void copytruncate_5(const char *line)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && for i in 4 3 2 1; do [ ! -e app.log.$i ] || mv app.log.$i "
+             "app.log.$((i + 1)); done && cp app.log app.log.1 && : >app.log && echo %s >>app.log",
+             scratch_dir(), line);
+    struct proc *p = run_sh(cmd, WAIT_MS);
+    cr_assert_eq(exit_code(p), 0, "%s", p->err.data);
+    proc_free(p);
+}
+
+/* More copytruncates while atail is stopped than copies are kept: the
+ * copy of what it was reading is gone. What it knows is said: the file and
+ * the offset it had read to, the amount not known; then the copies left
+ * and the log, in order. */
+Test(cli_name, copytruncate_copy_deleted_while_stopped_says_where_the_loss_starts)
+{
+    write_str(scratch_path("app.log"), "a1\n");
+    struct proc *a = start_in_scratch((const char *[]){atail(), "-F", "-n", "+1", "app.log", NULL});
+    expect_output(a, "a1\n", "initial content");
+    wait_inotify_watch(a);
+    cr_assert_eq(kill(a->pid, SIGSTOP), 0);
+    append_str(scratch_path("app.log"), "a2\n");
+    static const char *const gen[] = {"b1", "c1", "d1", "e1", "f1", "g1"};
+    for (unsigned i = 0; i < 6; i++)
+        copytruncate_5(gen[i]);
+    cr_assert_eq(kill(a->pid, SIGCONT), 0);
+    expect_output(a, "a1\nb1\nc1\nd1\ne1\nf1\ng1\n", "the copies left, then the log");
+    expect_stderr(a,
+                  "atail: LOST: app.log from offset 3 on, an unknown amount (deleted before it "
+                  "could be read)\n",
+                  "the loss");
+    stop_by(a, SIGTERM);
+    proc_free(a);
+}

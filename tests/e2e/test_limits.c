@@ -339,9 +339,9 @@ static void rotations_in_batches(const char *what, int n, int batch,
         dups += c > 1 ? c - 1 : 0;
         missing += c == 0;
     }
-    /* What atail says it lost: its last "N bytes lost (...; M in all)". */
+    /* What atail says it lost: its last "LOST: ..." line. */
     const char *notice = NULL;
-    for (const char *q = p->err.data; (q = strstr(q, " bytes lost (")) != NULL; q++)
+    for (const char *q = p->err.data; (q = strstr(q, "LOST: ")) != NULL; q++)
         notice = q;
     const char *said = "nothing";
     char said_buf[160];

@@ -69,6 +69,23 @@ static void start(struct trace *tr, bool poll, const char *name, bool retry, enu
     start_grace(tr, poll, name, retry, from, 300);
 }
 
+/* Appends a LOST event to the trace: "<lost=N>", N bytes; "<lost=N+>", at
+ * least N; "@A-B" when they are the offsets A to B of the lost generation
+ * (atail_lost_range()). */
+static void trace_lost(struct trace *tr, const struct atail_event *ev)
+{
+    size_t n = strlen(tr->out);
+    uint64_t from, to;
+    char range[64] = "";
+    if (atail_lost_range(tr->t, ev->file, &from, &to) == 0) {
+        cr_assert_eq(to - from, ev->len, "the range is what len counts");
+        snprintf(range, sizeof range, "@%llu-%llu", (unsigned long long)from,
+                 (unsigned long long)to);
+    }
+    snprintf(tr->out + n, sizeof tr->out - n, "<lost=%zu%s%s>", ev->len,
+             ev->flags & ATAIL_LOST_AT_LEAST ? "+" : "", range);
+}
+
 /* Appends events to the trace until `want` is a suffix of it, or the
  * deadline passes. */
 static void expect(struct trace *tr, const char *want)
@@ -100,6 +117,8 @@ static void expect(struct trace *tr, const char *want)
             "<end>", "<rotated>", "<appeared>", "<gone>", "<lost>",      "<polling>"};
         if (ev.kind == ATAIL_EVENT_LINE)
             snprintf(out + n, cap - n, "%.*s|", (int)ev.len, ev.data);
+        else if (ev.kind == ATAIL_EVENT_LOST)
+            trace_lost(tr, &ev);
         else
             snprintf(out + n, cap - n, "%s", kinds[ev.kind]);
         cr_assert_lt(strlen(out) + 64, cap, "trace too long: %s", out);
@@ -385,8 +404,9 @@ BACKENDS(name, copytruncate_while_behind_reads_every_copy_in_order)
 }
 
 /* The copy of what the follower was reading was deleted (more rotations
- * than the copies kept): that is said (LOST), and the copies left are
- * read, oldest first, then app.log. */
+ * than the copies kept): that is said (LOST: from offset 3, where it had
+ * read to, an amount not known), and the copies left are read, oldest
+ * first, then app.log. */
 BACKENDS(name, copytruncate_while_behind_says_a_deleted_copy_was_lost)
 {
     struct trace tr;
@@ -396,7 +416,7 @@ BACKENDS(name, copytruncate_while_behind_says_a_deleted_copy_was_lost)
     copytruncate("b1\n");
     copytruncate("c1\n");
     cr_assert_eq(unlink(path("app.log.2")), 0); /* a1 a2: gone */
-    expect(&tr, "<eof><lost><truncated>b1|<truncated>c1|");
+    expect(&tr, "<eof><lost=0+@3-3><truncated>b1|<truncated>c1|");
     atail_close(tr.t);
 }
 
@@ -450,6 +470,69 @@ BACKENDS(name, copytruncate_again_before_the_first_read_after_a_restart)
     expect(&tr, "<eof><truncated>");
     copytruncate("c1\n");
     expect(&tr, "<eof><truncated>b1|<truncated>c1|");
+    atail_close(tr.t);
+}
+
+/* Copies kept by copytruncate(): a sixth copytruncate deletes the oldest. */
+#define COPIES_KEPT 5
+
+/* One copytruncate more than copies are kept, writing "c1\n", "d1\n" ...
+ * from `first` on: the copy of what app.log held before is deleted. */
+static void copytruncate_past_kept(char first)
+{
+    for (unsigned i = 0; i <= COPIES_KEPT; i++) {
+        const char text[] = {(char)(first + (char)i), '1', '\n', '\0'};
+        copytruncate(text);
+    }
+}
+
+/* More copytruncates before app.log's first read than copies are kept: the
+ * copy of the generation read from 0 is deleted (b1, 3 bytes when reading
+ * started over). That is said (LOST, at least those 3 bytes, from offset
+ * 0), before the copies left and app.log. */
+BACKENDS(name, copytruncate_again_more_times_than_copies_kept_says_lost)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    create("app.log", "b1\n");
+    expect(&tr, "<eof><truncated>");
+    copytruncate_past_kept('c');
+    expect(&tr,
+           "<truncated><lost=3+@0-3>c1|<truncated>d1|<truncated>e1|<truncated>f1|<truncated>g1|"
+           "<truncated>h1|");
+    atail_close(tr.t);
+}
+
+/* The same after the copies of a lagging follower. */
+BACKENDS(name, copytruncate_again_more_times_than_copies_kept_after_the_copies_says_lost)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    copytruncate("b1\n");
+    expect(&tr, "<eof>a2|<truncated>");
+    copytruncate_past_kept('c');
+    expect(&tr, "a2|<truncated><lost=3+@0-3>c1|<truncated>d1|<truncated>e1|<truncated>f1|"
+                "<truncated>g1|<truncated>h1|");
+    atail_close(tr.t);
+}
+
+/* More copytruncates while the follower lags than copies are kept: the
+ * copy of what it was reading is gone; what it had read up to (offset 6)
+ * is where the loss starts, its end is not known. */
+BACKENDS(name, copytruncate_while_behind_more_times_than_copies_kept_says_where)
+{
+    struct trace tr;
+    follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
+    expect(&tr, "a1|<eof>");
+    append("app.log", "a2\n");
+    expect(&tr, "a2|");
+    append("app.log", "a3\n");
+    copytruncate_past_kept('b');
+    expect(&tr, "<lost=0+@6-6><truncated>b1|<truncated>c1|<truncated>d1|<truncated>e1|"
+                "<truncated>f1|<truncated>g1|");
     atail_close(tr.t);
 }
 
@@ -555,6 +638,6 @@ BEHIND(a_generation_deleted_before_it_was_read_is_reported_lost)
     mv("app.log", "app.log.2");
     cr_assert_eq(unlink(path("app.log.2")), 0);
     create("app.log", "c1\n");
-    expect(&tr, "<eof><lost><rotated>c1|");
+    expect(&tr, "<eof><lost=0+><rotated>c1|");
     atail_close(tr.t);
 }

@@ -69,7 +69,7 @@ from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from . import _atail
-from ._atail import DEFAULT_MAX_LINE, LINE_CUT, LINE_NO_DELIM, Event
+from ._atail import DEFAULT_MAX_LINE, LINE_CUT, LINE_NO_DELIM, LOST_AT_LEAST, Event
 
 if TYPE_CHECKING:
     from ._atail import Handle
@@ -81,6 +81,7 @@ __all__ = [
     "Event",
     "LINE_CUT",
     "LINE_NO_DELIM",
+    "LOST_AT_LEAST",
     "DEFAULT_MAX_LINE",
     "LIBRARY_VERSION",
 ]

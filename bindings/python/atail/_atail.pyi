@@ -15,6 +15,7 @@ FOLLOW_DESCRIPTOR: Final[int]
 FOLLOW_NAME: Final[int]
 LINE_CUT: Final[int]
 LINE_NO_DELIM: Final[int]
+LOST_AT_LEAST: Final[int]
 DEFAULT_MAX_LINE: Final[int]
 DEFAULT_READ_SIZE: Final[int]
 DEFAULT_POLL_INTERVAL_MS: Final[int]
@@ -24,7 +25,18 @@ LIBRARY_VERSION: Final[str]
 
 _Path = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 EventKind = Literal[
-    "line", "data", "eof", "truncated", "error", "end", "rotated", "appeared", "gone", "unknown"
+    "line",
+    "data",
+    "eof",
+    "truncated",
+    "error",
+    "end",
+    "rotated",
+    "appeared",
+    "gone",
+    "lost",
+    "polling",
+    "unknown",
 ]
 
 @final
@@ -49,6 +61,12 @@ class Event:
     def cut(self) -> bool: ...
     @property
     def no_delim(self) -> bool: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def lost_range(self) -> tuple[int, int] | None: ...
+    @property
+    def at_least(self) -> bool: ...
 
 @final
 class AsyncLines:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
 import unittest
 from pathlib import Path
 
 import atail
-from helpers import AsyncTestCase, TestCase, append, next_line
+from helpers import DEADLINE, AsyncTestCase, TestCase, append, next_line
 
 
 class EventsTest(AsyncTestCase):
@@ -53,6 +55,40 @@ class EventsTest(AsyncTestCase):
             self.assertEqual((ev.kind, ev.offset), ("truncated", 18))
             ev = await next_line(events)
             self.assertEqual((ev.kind, ev.data, ev.offset), ("line", b"new", 0))
+
+    async def test_a_deleted_copytruncate_copy_is_reported_lost(self):
+        p = self.path("app.log", b"a1\n")
+
+        def copytruncate(line: bytes) -> None:
+            # A copy born later than anything before (file times tick every
+            # few ms), as logrotate's `copytruncate` with `rotate 5`.
+            probe = self.path("probe")
+            before = os.stat(probe).st_mtime_ns
+            deadline = time.monotonic() + DEADLINE
+            while os.stat(self.path("probe")).st_mtime_ns == before:
+                self.assertLess(time.monotonic(), deadline, "file times do not move")
+                time.sleep(0.001)
+            for i in range(4, 0, -1):
+                if os.path.exists(f"{p}.{i}"):
+                    os.rename(f"{p}.{i}", f"{p}.{i + 1}")
+            shutil.copyfile(p, f"{p}.1")
+            os.truncate(p, 0)
+            append(p, line)
+
+        async with atail.open(p, start="begin", follow="name") as log:
+            events = log.events()
+            self.assertEqual((await next_line(events)).data, b"a1")
+            self.assertEqual((await next_line(events)).kind, "eof")
+            append(p, b"a2\n")
+            copytruncate(b"b1\n")
+            copytruncate(b"c1\n")
+            os.unlink(f"{p}.2")  # a1 a2: gone before a2 was read
+            ev = await next_line(events)
+            self.assertEqual((ev.kind, ev.size, ev.at_least, ev.lost_range), ("lost", 0, True, (3, 3)))
+            self.assertTrue(ev.flags & atail.LOST_AT_LEAST)
+            kinds = [(ev.kind, ev.data) for ev in [await next_line(events) for _ in range(4)]]
+            self.assertEqual(kinds, [("truncated", None), ("line", b"b1"), ("truncated", None),
+                                     ("line", b"c1")])
 
     async def test_lines_and_events_are_exclusive(self):
         p = self.path("app.log", b"a\n")
