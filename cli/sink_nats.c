@@ -12,9 +12,12 @@
  *   threaded         replace: the delivery thread of the JetStream reply
  *                    subscription (it runs the acknowledgment handler,
  *                    which only marks a slot and writes an eventfd that
- *                    the same epoll set holds), its timer thread (pings,
- *                    acknowledgment timeouts) and, while the server is
- *                    away, its reconnect thread (which calls attach).
+ *                    the same epoll set holds), its timer thread (pings)
+ *                    and, while the server is away, its reconnect thread
+ *                    (which calls attach).
+ *   ack timeout      ours, not libnats' (MaxWait, which posts a timeout
+ *                    message for every message published): one timerfd
+ *                    on the oldest message sent (watch_acks()).
  *   window           at most `window` messages in flight, each in a slot
  *                    of a ring in publishing order; the ring advances over
  *                    acknowledged slots only, so in_flight() is 0 exactly
@@ -50,6 +53,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ACK_WAIT_MS 5000     /* an acknowledgment not come by then: sent again */
@@ -57,7 +61,7 @@
 #define BACKOFF_MAX_MS 5000u /* and the longest wait between retries */
 #define HEADER_FIXED 256     /* header bytes of a message besides host and path */
 
-enum { TAG_SOCK = 1, TAG_ACK, TAG_TIMER };
+enum { TAG_SOCK = 1, TAG_ACK, TAG_TIMER, TAG_ACK_WAIT };
 
 enum slot_state { SLOT_FREE, SLOT_SENT, SLOT_ACKED, SLOT_FAILED };
 
@@ -67,8 +71,8 @@ struct slot {
     enum slot_state state;
     natsStatus err;
     jsErrCode code;
+    long long sent_ms; /* when it was sent (CLOCK_MONOTONIC) */
     char text[160];
-    char subject[256]; /* for messages about it */
 };
 
 struct nats_sink {
@@ -76,7 +80,6 @@ struct nats_sink {
     natsOptions *opts;
     natsConnection *nc;
     jsCtx *js;
-    jsPubOptions po;
     char *url;
     char *host;
     struct sink_config cfg; /* its strings are the command line's */
@@ -87,6 +90,7 @@ struct nats_sink {
     atomic_uint losses;  /* disconnections so far */
     atomic_bool woken;   /* the eventfd was written and not read yet */
     int epfd, evfd, tfd;
+    int wfd; /* timerfd: the oldest message's acknowledgment is due */
     size_t max_payload; /* the server's largest message */
 
     pthread_mutex_t mu; /* guards what follows */
@@ -96,9 +100,11 @@ struct nats_sink {
     size_t cap, tail, count; /* the ring: count slots from tail */
     size_t failed;           /* slots FAILED */
     size_t sent;             /* slots SENT */
+    size_t ack_hint;         /* where the next acknowledgment's slot likely is */
 
     /* The CLI's thread only. */
     bool retry_armed;
+    bool wait_armed; /* wfd is set for the oldest message sent */
     bool settling; /* since the connection was lost: wait for every answer */
     bool failing;  /* failed messages wait to go again */
     bool acked_since_resend;
@@ -192,11 +198,15 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
     (void)js;
     (void)pa;
     pthread_mutex_lock(&s->mu);
+    /* Acknowledgments come in publishing order: the slot after the last
+     * one acknowledged, but for a resend or a lost reply. */
     struct slot *sl = NULL;
-    for (size_t i = 0; i < s->count && !sl; i++) {
-        struct slot *c = slot_at(s, i);
-        if (c->state == SLOT_SENT && c->msg == m)
+    for (size_t i = 0, k = s->ack_hint; i < s->cap && !sl; i++, k = k + 1 < s->cap ? k + 1 : 0) {
+        struct slot *c = &s->slots[k];
+        if (c->state == SLOT_SENT && c->msg == m) {
             sl = c;
+            s->ack_hint = k + 1 < s->cap ? k + 1 : 0;
+        }
     }
     if (sl && pae) {
         sl->state = SLOT_FAILED;
@@ -293,24 +303,36 @@ static void say_failure(struct nats_sink *s, const struct slot *sl)
             "no JetStream stream takes subject %s on %s: the operator must create one "
             "(JetStream API: $JS.API.STREAM.CREATE.<NAME>; --create-stream=NAME makes a "
             "simple one); retrying",
-            quote_arg(0, sl->subject), s->url);
+            quote_arg(0, natsMsg_GetSubject(sl->msg)), s->url);
     else if (sl->err == NATS_TIMEOUT)
         msg(0, "no acknowledgment from %s for subject %s: sending again", s->url,
-            quote_arg(0, sl->subject));
+            quote_arg(0, natsMsg_GetSubject(sl->msg)));
     else
-        msg(0, "cannot store a line in subject %s on %s: %s; retrying", quote_arg(0, sl->subject),
-            s->url, sl->text);
+        msg(0, "cannot store a line in subject %s on %s: %s; retrying",
+            quote_arg(0, natsMsg_GetSubject(sl->msg)), s->url, sl->text);
 }
 
-/* Sends the slot's message; it is ours (FAILED, or new). */
-static void send_slot(struct nats_sink *s, struct slot *sl)
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends the slot's message; it is ours (FAILED, or new: `add` puts the
+ * slot at the head of the ring). */
+static void send_slot(struct nats_sink *s, struct slot *sl, bool add)
 {
     natsMsg *m = sl->msg;
+    sl->sent_ms = now_ms();
     pthread_mutex_lock(&s->mu);
     sl->state = SLOT_SENT; /* before the acknowledgment can come */
     s->sent++;
+    if (add)
+        s->count++;
     pthread_mutex_unlock(&s->mu);
-    natsStatus st = js_PublishMsgAsync(s->js, &m, &s->po);
+    /* No MaxWait: watch_acks() times acknowledgments out. */
+    natsStatus st = js_PublishMsgAsync(s->js, &m, NULL);
     if (st == NATS_OK)
         return; /* the library's now */
     pthread_mutex_lock(&s->mu);
@@ -364,7 +386,7 @@ static void resend(struct nats_sink *s, bool all)
             s->failed--;
         pthread_mutex_unlock(&s->mu);
         if (again) {
-            send_slot(s, sl);
+            send_slot(s, sl, false);
             if (!all)
                 return; /* a probe: the rest once it is stored */
         }
@@ -407,6 +429,66 @@ static void recover(struct nats_sink *s, bool due)
         s->settling = false;
 }
 
+/* Every message libnats holds comes back, failed by a timeout: the
+ * server does not answer. */
+static void take_back(struct nats_sink *s)
+{
+    natsMsgList l = {0};
+    if (js_PublishAsyncGetPendingList(&l, s->js) != NATS_OK)
+        return; /* none (NATS_NOT_FOUND): their answers are being handled */
+    pthread_mutex_lock(&s->mu);
+    for (int j = 0; j < l.Count; j++) {
+        for (size_t i = 0; i < s->count; i++) {
+            struct slot *c = slot_at(s, i);
+            if (c->state == SLOT_SENT && c->msg == l.Msgs[j]) {
+                c->state = SLOT_FAILED;
+                c->err = NATS_TIMEOUT;
+                c->code = 0;
+                snprintf(c->text, sizeof c->text, "%s", natsStatus_GetText(NATS_TIMEOUT));
+                s->failed++;
+                s->sent--;
+                l.Msgs[j] = NULL; /* ours again, to send again */
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    natsMsgList_Destroy(&l);
+}
+
+/* The acknowledgment wait. libnats' own (jsPubOptions.MaxWait) makes a
+ * timeout message for every message published, acknowledged or not, once
+ * its wait is over, and hands it to its delivery thread: as much work
+ * again as the acknowledgment itself. Here only the oldest message sent
+ * is watched (wfd, one timer): ACK_WAIT_MS after it was sent with no
+ * answer, every message still waiting is taken back, failed (recover()
+ * sends them again, in order, with their Nats-Msg-Id: the server drops
+ * what it stored after all). */
+static void watch_acks(struct nats_sink *s, bool fired)
+{
+    if (fired)
+        s->wait_armed = false;
+    if (s->wait_armed)
+        return;
+    long long oldest = -1;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->count && s->sent > 0 && oldest < 0; i++)
+        if (slot_at(s, i)->state == SLOT_SENT)
+            oldest = slot_at(s, i)->sent_ms;
+    pthread_mutex_unlock(&s->mu);
+    if (oldest < 0)
+        return; /* nothing waits: the timer stays off */
+    long long left = oldest + ACK_WAIT_MS - now_ms();
+    if (left <= 0) {
+        take_back(s);
+        return;
+    }
+    struct itimerspec it = {
+        .it_value = {.tv_sec = left / 1000, .tv_nsec = (long)(left % 1000) * 1000000L},
+    };
+    s->wait_armed = timerfd_settime(s->wfd, 0, &it, NULL) == 0;
+}
+
 static int nats_poll(struct sink *b)
 {
     struct nats_sink *s = (struct nats_sink *)b;
@@ -416,7 +498,7 @@ static int nats_poll(struct sink *b)
         msg(errno, "error waiting for the NATS connection");
         return -errno;
     }
-    bool due = false;
+    bool due = false, waited = false;
     for (int i = 0; i < n; i++) {
         uint64_t v;
         switch (evs[i].data.u32) {
@@ -436,6 +518,10 @@ static int nats_poll(struct sink *b)
             (void)!read(s->tfd, &v, sizeof v);
             due = true;
             break;
+        case TAG_ACK_WAIT:
+            (void)!read(s->wfd, &v, sizeof v);
+            waited = true;
+            break;
         default:
             break;
         }
@@ -443,6 +529,7 @@ static int nats_poll(struct sink *b)
     int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
     if (max_payload > 0)
         s->max_payload = (size_t)max_payload; /* the server's, once connected */
+    watch_acks(s, waited);
     recover(s, due);
     return 0;
 }
@@ -522,14 +609,9 @@ static int nats_publish(struct sink *b, const struct sink_line *l)
         msg(ENOMEM, "cannot publish a line");
         return -ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    struct slot *sl = slot_at(s, s->count);
+    struct slot *sl = slot_at(s, s->count); /* FREE: no other thread looks at it */
     sl->msg = m;
-    sl->state = SLOT_FREE;
-    snprintf(sl->subject, sizeof sl->subject, "%s", line.subject);
-    s->count++;
-    pthread_mutex_unlock(&s->mu);
-    send_slot(s, sl);
+    send_slot(s, sl, true);
     return 0;
 }
 
@@ -564,6 +646,8 @@ static void nats_close(struct sink *b)
         close(s->evfd);
     if (s->tfd >= 0)
         close(s->tfd);
+    if (s->wfd >= 0)
+        close(s->wfd);
     pthread_mutex_destroy(&s->mu);
     free(s->url);
     free(s->host);
@@ -659,12 +743,15 @@ static int make_fds(struct nats_sink *s)
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
     s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (s->epfd < 0 || s->evfd < 0 || s->tfd < 0)
+    s->wfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->epfd < 0 || s->evfd < 0 || s->tfd < 0 || s->wfd < 0)
         return -1;
     struct epoll_event ack = {.events = EPOLLIN, .data.u32 = TAG_ACK};
     struct epoll_event tim = {.events = EPOLLIN, .data.u32 = TAG_TIMER};
+    struct epoll_event wait = {.events = EPOLLIN, .data.u32 = TAG_ACK_WAIT};
     if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->evfd, &ack) < 0 ||
-        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &tim) < 0)
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &tim) < 0 ||
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wfd, &wait) < 0)
         return -1;
     return 0;
 }
@@ -694,7 +781,7 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
     }
     s->base.ops = &nats_ops;
     s->cfg = *cfg;
-    s->epfd = s->evfd = s->tfd = s->sock = -1;
+    s->epfd = s->evfd = s->tfd = s->wfd = s->sock = -1;
     s->backoff_ms = BACKOFF_MIN_MS;
     s->cap = cfg->window ? cfg->window : 1;
     pthread_mutex_init(&s->mu, NULL);
@@ -734,8 +821,6 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
         nats_close(&s->base);
         return NULL;
     }
-    jsPubOptions_Init(&s->po);
-    s->po.MaxWait = ACK_WAIT_MS;
     int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
     if (max_payload <= 0)
         max_payload = (int64_t)1024 * 1024; /* not connected yet: the server's default */
