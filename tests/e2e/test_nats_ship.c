@@ -254,3 +254,34 @@ Test(nats_ship, glob_of_100_files)
     stop_by(a, SIGTERM);
     proc_free(a);
 }
+
+/* --max-lines=N with --to: atail exits (status 0, as without --to) once N
+ * lines are published and acknowledged, sends nothing more although the
+ * file holds more, and its state file carries on from there. */
+Test(nats_ship, max_lines_ends_once_acknowledged)
+{
+    struct server s = {0};
+    server_with_logs(&s, 0, 0);
+    const char *path = scratch_path("m.log");
+    char text[2000];
+    size_t len = 0;
+    for (int i = 1; i <= 100; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "seq=%d\n", i);
+    write_str(path, text);
+    char state[320];
+    snprintf(state, sizeof state, "--state=%s", scratch_path("m.state"));
+    const char *extra[] = {"--max-lines=30", state, NULL};
+    for (long round = 1; round <= 2; round++) {
+        struct proc *a = shipper(&s, path, extra);
+        cr_assert(proc_wait_exit(a, WAIT_MS), "round %ld: --max-lines=30 did not end atail: %s",
+                  round, a->err.data);
+        cr_assert_eq(exit_code(a), 0, "round %ld: %s", round, a->err.data);
+        /* Exactly 30 more: acknowledged before the exit, none after. */
+        cr_assert_eq(stream_count(&s, "LOGS"), 30 * round, "round %ld: %s", round, a->err.data);
+        char range[16];
+        snprintf(range, sizeof range, "1-%ld", 30 * round);
+        expect_stream_range(&s, "LOGS", NULL, range);
+        proc_free(a);
+    }
+    server_stop(&s, SIGTERM);
+}
