@@ -172,16 +172,16 @@ Test(nats_ship, bad_options)
  * file is copied and truncated; the next part is written once atail has
  * said it saw the truncation (a part as long as the last, written before,
  * could hide it). */
-static void copytruncate_in_steps(const struct server *s, struct proc *a, const char *path,
-                                  long n, long shipped)
+static void copytruncate_in_steps(const struct server *s, struct proc *a, const char *path, long n,
+                                  long shipped)
 {
     const long part = n / 5;
     for (long k = 0; k < 5; k++) {
         char count[24], start[24];
         snprintf(count, sizeof count, "%ld", part);
         snprintf(start, sizeof start, "%ld", 1 + k * part);
-        const char *argv[] = {bin_path("log_writer"), "-f", path, "-c", count, "--start", start,
-                              "-i", "0", NULL};
+        const char *argv[] = {
+            bin_path("log_writer"), "-f", path, "-c", count, "--start", start, "-i", "0", NULL};
         struct proc *w = run_flags(argv, NULL, 0, WAIT_MS, PROC_NATIVE);
         cr_assert_eq(exit_code(w), 0, "log_writer: %s", w->err.data);
         proc_free(w);
