@@ -47,24 +47,27 @@ static natsStatus ev_attach(void **user, void *loop, natsConnection *nc, natsSoc
     return e < 0 ? NATS_SYS_ERROR : NATS_OK;
 }
 
-static natsStatus ev_read(void *user, bool add)
+/* libnats wants (add) or no longer wants reads or writes. */
+static natsStatus want(struct nats_sink *s, bool write, bool add)
 {
-    struct nats_sink *s = user;
     pthread_mutex_lock(&s->mu);
-    s->want_read = add;
+    if (write)
+        s->want_write = add;
+    else
+        s->want_read = add;
     set_interest(s);
     pthread_mutex_unlock(&s->mu);
     return NATS_OK;
 }
 
+static natsStatus ev_read(void *user, bool add)
+{
+    return want(user, false, add);
+}
+
 static natsStatus ev_write(void *user, bool add)
 {
-    struct nats_sink *s = user;
-    pthread_mutex_lock(&s->mu);
-    s->want_write = add;
-    set_interest(s);
-    pthread_mutex_unlock(&s->mu);
-    return NATS_OK;
+    return want(user, true, add);
 }
 
 static natsStatus ev_detach(void *user)

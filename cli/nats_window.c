@@ -25,6 +25,18 @@ static struct slot *slot_at(struct nats_sink *s, size_t i)
     return &s->slots[(s->tail + i) % s->cap];
 }
 
+/* Marks a SENT slot failed (under mu): its message is ours again. */
+static void fail_slot(struct nats_sink *s, struct slot *sl, natsStatus err, jsErrCode code,
+                      const char *text)
+{
+    sl->state = SLOT_FAILED;
+    sl->err = err;
+    sl->code = code;
+    snprintf(sl->text, sizeof sl->text, "%s", text && *text ? text : natsStatus_GetText(err));
+    s->failed++;
+    s->sent--;
+}
+
 void nats_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
     struct nats_sink *s = closure;
@@ -42,13 +54,7 @@ void nats_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, v
         }
     }
     if (sl && pae) {
-        sl->state = SLOT_FAILED;
-        sl->err = pae->Err;
-        sl->code = pae->ErrCode;
-        snprintf(sl->text, sizeof sl->text, "%s",
-                 pae->ErrText && *pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
-        s->failed++;
-        s->sent--;
+        fail_slot(s, sl, pae->Err, pae->ErrCode, pae->ErrText);
         m = NULL; /* kept to be sent again */
     } else if (sl) {
         sl->state = SLOT_ACKED;
@@ -119,12 +125,7 @@ static void send_slot(struct nats_sink *s, struct slot *sl, bool add)
     if (st == NATS_OK)
         return; /* the library's now */
     pthread_mutex_lock(&s->mu);
-    sl->state = SLOT_FAILED;
-    sl->err = st;
-    sl->code = 0;
-    snprintf(sl->text, sizeof sl->text, "%s", natsStatus_GetText(st));
-    s->failed++;
-    s->sent--;
+    fail_slot(s, sl, st, 0, NULL);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -224,12 +225,7 @@ static void take_back(struct nats_sink *s)
         for (size_t i = 0; i < s->count; i++) {
             struct slot *c = slot_at(s, i);
             if (c->state == SLOT_SENT && c->msg == l.Msgs[j]) {
-                c->state = SLOT_FAILED;
-                c->err = NATS_TIMEOUT;
-                c->code = 0;
-                snprintf(c->text, sizeof c->text, "%s", natsStatus_GetText(NATS_TIMEOUT));
-                s->failed++;
-                s->sent--;
+                fail_slot(s, c, NATS_TIMEOUT, 0, NULL);
                 l.Msgs[j] = NULL; /* ours again, to send again */
                 break;
             }
