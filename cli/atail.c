@@ -11,7 +11,8 @@
  *   state_opts.c         handle options, state file errors
  *   spawn.c, signals.c   --spawn's child; SIGINT/SIGTERM/SIGHUP as events
  *   output.c, quote.c    writing, messages, GNU's quoting
- *   ship.c, sink*.c      --to: lines to a message server (NATS JetStream)
+ *   ship.c, sink*.c      --to: lines to a message server (NATS JetStream);
+ *   nats_{evloop,window,msg,last}.c  the NATS sink's parts (sink_nats.h)
  *   subject.c            --subject's template
  *   read_nats.c          atail nats://HOST:PORT/STREAM: reading the central log
  *   nats_opts.c          options of a NATS connection (both directions)

@@ -187,5 +187,13 @@ int ship_line(struct run *r, size_t k, const struct atail_event *ev)
     }
     if (sink_publish(r->sink, &l) < 0)
         return STOP_FAILED;
+    /* --max-lines: the Nth line published ends the run, as the Nth line
+     * written does on standard output (the pieces of a cut line count as
+     * one); run() then waits until it is acknowledged, and the checkpoint
+     * goes to just after it. */
+    if (r->o->max_lines_set && !(ev->flags & ATAIL_LINE_CUT) && --r->lines_left == 0) {
+        int s = ship_written(r);
+        return s ? s : STOP_DONE;
+    }
     return ship_step(r, false);
 }

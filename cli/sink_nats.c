@@ -1,38 +1,25 @@
-/* sink_nats.c - the NATS JetStream sink (sink.h), on libnats (nats.c 3.4).
+/* sink_nats.c - the NATS JetStream sink (sink.h), on libnats (nats.c
+ * 3.4): the connection (options, --create-stream, open, close) and the
+ * sink_ops. Its parts (sink_nats.h): the event loop adapter
+ * (nats_evloop.c), the window of messages in flight (nats_window.c), the
+ * messages (nats_msg.c), the resume lookup (nats_last.c).
  *
- *   one event loop   the connection runs on an external event loop
- *                    (natsOptions_SetEventLoop): libnats starts no read
- *                    thread; its socket sits in this sink's epoll set, with
- *                    the read and write interest libnats asks for, and the
- *                    CLI's loop polls that set beside the library's
- *                    descriptor. Reads and writes happen in the CLI's
- *                    thread (natsConnection_ProcessReadEvent/WriteEvent);
- *                    with SendAsap no flusher thread runs either.
+ *   one event loop   the connection runs on the CLI's event loop: libnats
+ *                    starts no read thread, and with SendAsap no flusher
+ *                    thread either; reads and writes happen in the CLI's
+ *                    thread.
  *   what stays       libnats' own threads that the external loop does not
  *   threaded         replace: the delivery thread of the JetStream reply
  *                    subscription (it runs the acknowledgment handler,
  *                    which only marks a slot and writes an eventfd that
- *                    the same epoll set holds), its timer thread (pings,
- *                    acknowledgment timeouts) and, while the server is
- *                    away, its reconnect thread (which calls attach).
- *   window           at most `window` messages in flight, each in a slot
- *                    of a ring in publishing order; the ring advances over
- *                    acknowledged slots only, so in_flight() is 0 exactly
- *                    when everything published is stored.
- *   failures         a negative acknowledgment (no stream, stream full), a
- *                    timeout (the server left) or a refused publish marks
- *                    the slot failed: publishing stops (the file is the
- *                    buffer), the reason is said once, and after a backoff
- *                    (100 ms doubling to 5 s) the failed messages are sent
- *                    again, in order, with the same Nats-Msg-Id: a message
- *                    that was stored after all is dropped by the server's
- *                    duplicate window.
- *   Nats-Msg-Id      HOST:DEV:INO:OFFSET:HASH: the file's identity (the
- *                    checkpoint's device and inode), the line's offset,
- *                    and a hash of the line (an inode reused within the
- *                    duplicate window holds other lines).
+ *                    the same epoll set holds), its timer thread (pings)
+ *                    and, while the server is away, its reconnect thread
+ *                    (which calls attach).
+ *   ack timeout      ours, not libnats' (MaxWait, which posts a timeout
+ *                    message for every message published): one timerfd
+ *                    on the oldest message sent (nats_window.c).
  */
-#include "sink.h"
+#include "sink_nats.h"
 
 #include "nats_opts.h"
 #include "output.h"
@@ -40,182 +27,10 @@
 #include "subject.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <nats/nats.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
-
-#define ACK_WAIT_MS 5000     /* an acknowledgment not come by then: sent again */
-#define BACKOFF_MIN_MS 100u  /* the first retry of failed messages */
-#define BACKOFF_MAX_MS 5000u /* and the longest wait between retries */
-#define HEADER_FIXED 256     /* header bytes of a message besides host and path */
-
-enum { TAG_SOCK = 1, TAG_ACK, TAG_TIMER };
-
-enum slot_state { SLOT_FREE, SLOT_SENT, SLOT_ACKED, SLOT_FAILED };
-
-struct slot {
-    natsMsg *msg; /* while SENT: the library's (compared, never used);
-                     while FAILED: ours, to send again */
-    enum slot_state state;
-    natsStatus err;
-    jsErrCode code;
-    char text[160];
-    char subject[256]; /* for messages about it */
-};
-
-struct nats_sink {
-    struct sink base;
-    natsOptions *opts;
-    natsConnection *nc;
-    jsCtx *js;
-    jsPubOptions po;
-    char *url;
-    char *host;
-    struct sink_config cfg; /* its strings are the command line's */
-    natsConnection *ctl;    /* requests that wait for their reply (last()) */
-    jsCtx *ctl_js;
-    bool said_no_resume;
-    atomic_bool closing; /* our close: its disconnection is not news */
-    atomic_uint losses;  /* disconnections so far */
-    atomic_bool woken;   /* the eventfd was written and not read yet */
-    int epfd, evfd, tfd;
-    size_t max_payload; /* the server's largest message */
-
-    pthread_mutex_t mu; /* guards what follows */
-    int sock;           /* the attached socket, or -1 */
-    bool want_read, want_write;
-    struct slot *slots;
-    size_t cap, tail, count; /* the ring: count slots from tail */
-    size_t failed;           /* slots FAILED */
-    size_t sent;             /* slots SENT */
-
-    /* The CLI's thread only. */
-    bool retry_armed;
-    bool settling; /* since the connection was lost: wait for every answer */
-    bool failing;  /* failed messages wait to go again */
-    bool acked_since_resend;
-    unsigned losses_seen;
-    unsigned backoff_ms;
-    natsStatus said_err; /* the failure said last (said once) */
-    jsErrCode said_code;
-    bool said_cut;
-};
-
-/* ---- the external event loop adapter (any thread) --------------------- */
-
-static void set_interest(struct nats_sink *s)
-{
-    if (s->sock < 0)
-        return;
-    struct epoll_event ev = {
-        .events = (s->want_read ? EPOLLIN : 0u) | (s->want_write ? EPOLLOUT : 0u),
-        .data.u32 = TAG_SOCK,
-    };
-    (void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->sock, &ev);
-}
-
-static natsStatus ev_attach(void **user, void *loop, natsConnection *nc, natsSock sock)
-{
-    struct nats_sink *s = loop;
-    (void)nc;
-    pthread_mutex_lock(&s->mu);
-    s->sock = sock;
-    s->want_read = true;
-    s->want_write = false;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TAG_SOCK};
-    int e = epoll_ctl(s->epfd, EPOLL_CTL_ADD, sock, &ev);
-    if (e < 0 && errno == EEXIST)
-        e = epoll_ctl(s->epfd, EPOLL_CTL_MOD, sock, &ev);
-    pthread_mutex_unlock(&s->mu);
-    *user = s;
-    return e < 0 ? NATS_SYS_ERROR : NATS_OK;
-}
-
-static natsStatus ev_read(void *user, bool add)
-{
-    struct nats_sink *s = user;
-    pthread_mutex_lock(&s->mu);
-    s->want_read = add;
-    set_interest(s);
-    pthread_mutex_unlock(&s->mu);
-    return NATS_OK;
-}
-
-static natsStatus ev_write(void *user, bool add)
-{
-    struct nats_sink *s = user;
-    pthread_mutex_lock(&s->mu);
-    s->want_write = add;
-    set_interest(s);
-    pthread_mutex_unlock(&s->mu);
-    return NATS_OK;
-}
-
-static natsStatus ev_detach(void *user)
-{
-    struct nats_sink *s = user;
-    pthread_mutex_lock(&s->mu);
-    if (s->sock >= 0)
-        (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->sock, NULL);
-    s->sock = -1;
-    pthread_mutex_unlock(&s->mu);
-    return NATS_OK;
-}
-
-/* ---- acknowledgments (libnats' delivery thread) ----------------------- */
-
-static struct slot *slot_at(struct nats_sink *s, size_t i)
-{
-    return &s->slots[(s->tail + i) % s->cap];
-}
-
-static void wake(struct nats_sink *s)
-{
-    if (atomic_exchange(&s->woken, true))
-        return; /* the loop has not read the last one yet */
-    uint64_t one = 1;
-    ssize_t w = write(s->evfd, &one, sizeof one);
-    (void)w; /* a full counter is readable all the same */
-}
-
-static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *closure)
-{
-    struct nats_sink *s = closure;
-    (void)js;
-    (void)pa;
-    pthread_mutex_lock(&s->mu);
-    struct slot *sl = NULL;
-    for (size_t i = 0; i < s->count && !sl; i++) {
-        struct slot *c = slot_at(s, i);
-        if (c->state == SLOT_SENT && c->msg == m)
-            sl = c;
-    }
-    if (sl && pae) {
-        sl->state = SLOT_FAILED;
-        sl->err = pae->Err;
-        sl->code = pae->ErrCode;
-        snprintf(sl->text, sizeof sl->text, "%s",
-                 pae->ErrText && *pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
-        s->failed++;
-        s->sent--;
-        m = NULL; /* kept to be sent again */
-    } else if (sl) {
-        sl->state = SLOT_ACKED;
-        sl->msg = NULL;
-        s->sent--;
-    }
-    pthread_mutex_unlock(&s->mu);
-    natsMsg_Destroy(m);
-    wake(s);
-}
 
 /* ---- connection news (libnats' callback thread) ----------------------- */
 
@@ -226,7 +41,7 @@ static void on_disconnected(natsConnection *nc, void *closure)
     if (atomic_load(&s->closing))
         return; /* our own close */
     atomic_fetch_add(&s->losses, 1);
-    wake(s);
+    nats_evloop_wake(s);
     msg(0, "connection to %s lost: reconnecting", s->url);
 }
 
@@ -235,7 +50,7 @@ static void on_reconnected(natsConnection *nc, void *closure)
     (void)nc;
     struct nats_sink *s = closure;
     msg(0, "reconnected to %s", s->url);
-    wake(s);
+    nats_evloop_wake(s);
 }
 
 static void on_connected(natsConnection *nc, void *closure)
@@ -243,7 +58,7 @@ static void on_connected(natsConnection *nc, void *closure)
     (void)nc;
     struct nats_sink *s = closure;
     msg(0, "connected to %s", s->url);
-    wake(s);
+    nats_evloop_wake(s);
 }
 
 /* Waits between reconnection attempts: 100 ms doubling to 2 s. */
@@ -259,191 +74,17 @@ static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
 
 /* ---- the CLI's thread -------------------------------------------------- */
 
-/* Whether the connection is up now: the callbacks come later, from
- * another thread, and a message published meanwhile would go into the
- * reconnection buffer after others that may be dropped. */
-static bool connected(const struct nats_sink *s)
-{
-    return natsConnection_Status(s->nc) == NATS_CONN_STATUS_CONNECTED;
-}
-
-/* Wakes the loop when the backoff has passed. */
-static void arm_retry(struct nats_sink *s)
-{
-    if (s->retry_armed)
-        return;
-    s->retry_armed = true;
-    struct itimerspec it = {
-        .it_value = {.tv_sec = s->backoff_ms / 1000,
-                     .tv_nsec = (long)(s->backoff_ms % 1000) * 1000000L},
-    };
-    (void)timerfd_settime(s->tfd, 0, &it, NULL);
-    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
-}
-
-/* Says why the slot failed, once per reason. */
-static void say_failure(struct nats_sink *s, const struct slot *sl)
-{
-    if (sl->err == s->said_err && sl->code == s->said_code)
-        return;
-    s->said_err = sl->err;
-    s->said_code = sl->code;
-    if (sl->err == NATS_NO_RESPONDERS)
-        msg(0,
-            "no JetStream stream takes subject %s on %s: the operator must create one "
-            "(JetStream API: $JS.API.STREAM.CREATE.<NAME>; --create-stream=NAME makes a "
-            "simple one); retrying",
-            quote_arg(0, sl->subject), s->url);
-    else if (sl->err == NATS_TIMEOUT)
-        msg(0, "no acknowledgment from %s for subject %s: sending again", s->url,
-            quote_arg(0, sl->subject));
-    else
-        msg(0, "cannot store a line in subject %s on %s: %s; retrying", quote_arg(0, sl->subject),
-            s->url, sl->text);
-}
-
-/* Sends the slot's message; it is ours (FAILED, or new). */
-static void send_slot(struct nats_sink *s, struct slot *sl)
-{
-    natsMsg *m = sl->msg;
-    pthread_mutex_lock(&s->mu);
-    sl->state = SLOT_SENT; /* before the acknowledgment can come */
-    s->sent++;
-    pthread_mutex_unlock(&s->mu);
-    natsStatus st = js_PublishMsgAsync(s->js, &m, &s->po);
-    if (st == NATS_OK)
-        return; /* the library's now */
-    pthread_mutex_lock(&s->mu);
-    sl->state = SLOT_FAILED;
-    sl->err = st;
-    sl->code = 0;
-    snprintf(sl->text, sizeof sl->text, "%s", natsStatus_GetText(st));
-    s->failed++;
-    s->sent--;
-    pthread_mutex_unlock(&s->mu);
-}
-
-/* Frees acknowledged slots at the tail. Returns the first failed slot, or
- * NULL; *sent is how many wait for their acknowledgment. */
-static struct slot *settle(struct nats_sink *s, size_t *sent)
-{
-    bool acked = false;
-    struct slot *failed = NULL;
-    pthread_mutex_lock(&s->mu);
-    while (s->count > 0 && slot_at(s, 0)->state == SLOT_ACKED) {
-        slot_at(s, 0)->state = SLOT_FREE;
-        s->tail = (s->tail + 1) % s->cap;
-        s->count--;
-        acked = true;
-    }
-    for (size_t i = 0; i < s->count && s->failed && !failed; i++)
-        if (slot_at(s, i)->state == SLOT_FAILED)
-            failed = slot_at(s, i);
-    *sent = s->sent;
-    pthread_mutex_unlock(&s->mu);
-    if (acked)
-        s->acked_since_resend = true;
-    if (acked && !failed) {
-        s->backoff_ms = BACKOFF_MIN_MS;
-        s->said_err = NATS_OK;
-        s->said_code = 0;
-    }
-    return failed;
-}
-
-/* Failed messages go again, in order, once none waits for an answer any
- * more: a message sent before one that failed is stored, or failed too. */
-static void resend(struct nats_sink *s, bool all)
-{
-    s->acked_since_resend = false;
-    for (size_t i = 0; i < s->count; i++) {
-        struct slot *sl = slot_at(s, i);
-        pthread_mutex_lock(&s->mu);
-        bool again = sl->state == SLOT_FAILED;
-        if (again)
-            s->failed--;
-        pthread_mutex_unlock(&s->mu);
-        if (again) {
-            send_slot(s, sl);
-            if (!all)
-                return; /* a probe: the rest once it is stored */
-        }
-    }
-}
-
-/* After settle(): failures are said, and sent again after the backoff;
- * after a reconnection, nothing new goes until what was sent before it is
- * answered (acknowledged, or failed by its timeout). */
-static void recover(struct nats_sink *s, bool due)
-{
-    unsigned losses = atomic_load(&s->losses);
-    if (!connected(s) || losses != s->losses_seen) {
-        s->losses_seen = losses;
-        s->settling = true;
-    }
-    size_t sent;
-    struct slot *failed = settle(s, &sent);
-    if (due)
-        s->retry_armed = false;
-    if (failed && !s->failing) {
-        s->failing = true; /* a first failure: the next send is a probe */
-        s->acked_since_resend = false;
-    }
-    if (failed) {
-        /* First the oldest failed message alone, after the backoff; once
-         * it is stored, the others, in order: sent together while the
-         * cause went away, earlier ones could fail and later ones not. */
-        say_failure(s, failed);
-        if (sent == 0 && s->acked_since_resend)
-            resend(s, true);
-        else if (sent == 0 && due)
-            resend(s, false);
-        else if (sent == 0)
-            arm_retry(s);
-    } else {
-        s->failing = false;
-    }
-    if (sent == 0 && connected(s))
-        s->settling = false;
-}
-
 static int nats_poll(struct sink *b)
 {
     struct nats_sink *s = (struct nats_sink *)b;
-    struct epoll_event evs[4];
-    int n = epoll_wait(s->epfd, evs, 4, 0);
-    if (n < 0 && errno != EINTR) {
-        msg(errno, "error waiting for the NATS connection");
-        return -errno;
-    }
-    bool due = false;
-    for (int i = 0; i < n; i++) {
-        uint64_t v;
-        switch (evs[i].data.u32) {
-        case TAG_SOCK:
-            if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-                natsConnection_ProcessReadEvent(s->nc);
-            if (evs[i].events & EPOLLOUT)
-                natsConnection_ProcessWriteEvent(s->nc);
-            break;
-        case TAG_ACK:
-            /* Read, then re-arm: a handler that found it armed marked its
-             * slot before, and settle() below sees the mark. */
-            (void)!read(s->evfd, &v, sizeof v);
-            atomic_store(&s->woken, false);
-            break;
-        case TAG_TIMER:
-            (void)!read(s->tfd, &v, sizeof v);
-            due = true;
-            break;
-        default:
-            break;
-        }
-    }
+    bool due = false, waited = false;
+    int e = nats_evloop_run(s, &due, &waited);
+    if (e < 0)
+        return e;
     int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
     if (max_payload > 0)
         s->max_payload = (size_t)max_payload; /* the server's, once connected */
-    recover(s, due);
+    nats_window_settle(s, due, waited);
     return 0;
 }
 
@@ -455,9 +96,7 @@ static size_t nats_in_flight(const struct sink *b)
 
 static bool nats_ready(const struct sink *b)
 {
-    const struct nats_sink *s = (const struct nats_sink *)b;
-    /* No new message while failed ones wait to go again: order. */
-    return s->count < s->cap && !s->retry_armed && s->failed == 0 && !s->settling && connected(s);
+    return nats_window_ready((const struct nats_sink *)b);
 }
 
 static int nats_fd(const struct sink *b)
@@ -465,71 +104,17 @@ static int nats_fd(const struct sink *b)
     return ((const struct nats_sink *)b)->epfd;
 }
 
-static uint32_t hash32(const char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h;
-}
-
-/* Nats-Msg-Id: HOST:DEV:INO:OFFSET:NEXT:HASH (decimal but the hash): the
- * same line of the same file always gets the same id, and the stream's
- * last message tells where its file's lines end (parse_last()). */
-static natsStatus set_headers(natsMsg *m, const char *host, const struct sink_line *l,
-                              uint32_t raw_hash)
-{
-    char id[400], off[24];
-    snprintf(id, sizeof id, "%s:%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%08" PRIx32, host,
-             l->dev, l->ino, l->offset, l->next, raw_hash);
-    snprintf(off, sizeof off, "%" PRIu64, l->offset);
-    natsStatus st = natsMsgHeader_Set(m, "Nats-Msg-Id", id);
-    if (st == NATS_OK)
-        st = natsMsgHeader_Set(m, "Atail-Host", host);
-    if (st == NATS_OK)
-        st = natsMsgHeader_Set(m, "Atail-Path", l->path);
-    if (st == NATS_OK)
-        st = natsMsgHeader_Set(m, "Atail-Offset", off);
-    if (st == NATS_OK && l->cut)
-        st = natsMsgHeader_Set(m, "Atail-Cut", "1");
-    return st;
-}
-
 static int nats_publish(struct sink *b, const struct sink_line *l)
 {
     struct nats_sink *s = (struct nats_sink *)b;
-    if (!nats_ready(b))
+    if (!nats_window_ready(s))
         return -EAGAIN;
-    struct sink_line line = *l;
-    size_t room = HEADER_FIXED + 2 * strlen(s->host) + strlen(l->path);
-    size_t max_data = s->max_payload > room ? s->max_payload - room : 1;
-    if (line.len > max_data) {
-        if (!s->said_cut)
-            msg(0,
-                "a line of %s at offset %" PRIu64 " is longer than the server takes (%zu "
-                "bytes): cut, and marked Atail-Cut (said once)",
-                quote_name(0, l->path), l->offset, max_data);
-        s->said_cut = true;
-        line.len = max_data;
-        line.cut = true;
-    }
-    natsMsg *m = NULL;
-    natsStatus st = natsMsg_Create(&m, line.subject, NULL, line.data, (int)line.len);
-    if (st == NATS_OK)
-        st = set_headers(m, s->host, &line, hash32(l->raw, l->raw_len));
-    if (st != NATS_OK) {
-        natsMsg_Destroy(m);
+    natsMsg *m = nats_msg_make(s, l);
+    if (!m) {
         msg(ENOMEM, "cannot publish a line");
         return -ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    struct slot *sl = slot_at(s, s->count);
-    sl->msg = m;
-    sl->state = SLOT_FREE;
-    snprintf(sl->subject, sizeof sl->subject, "%s", line.subject);
-    s->count++;
-    pthread_mutex_unlock(&s->mu);
-    send_slot(s, sl);
+    nats_window_send(s, m);
     return 0;
 }
 
@@ -552,25 +137,20 @@ static void nats_close(struct sink *b)
      * Should they not end in time, the sink is left to the exit. */
     if (nats_CloseAndWait(10000) != NATS_OK)
         return;
-    for (size_t i = 0; i < s->count; i++) {
-        struct slot *sl = slot_at(s, i);
-        if (sl->state == SLOT_FAILED)
-            natsMsg_Destroy(sl->msg);
-    }
-    free(s->slots);
+    nats_window_free(s);
     if (s->epfd >= 0)
         close(s->epfd);
     if (s->evfd >= 0)
         close(s->evfd);
     if (s->tfd >= 0)
         close(s->tfd);
+    if (s->wfd >= 0)
+        close(s->wfd);
     pthread_mutex_destroy(&s->mu);
     free(s->url);
     free(s->host);
     free(s);
 }
-
-static int nats_last(struct sink *b, const char *subject, struct sink_resume *out);
 
 static const struct sink_ops nats_ops = {
     .last = nats_last,
@@ -582,16 +162,14 @@ static const struct sink_ops nats_ops = {
     .close = nats_close,
 };
 
-/* Options for a connection to cfg->url; on the sink's event loop when
- * `loop`. NULL after saying why. */
-static natsOptions *make_opts(struct nats_sink *s, const struct sink_config *cfg, bool loop)
+natsOptions *nats_make_opts(struct nats_sink *s, const struct sink_config *cfg, bool loop)
 {
     natsOptions *o = nats_opts_new(cfg->url, &cfg->auth);
     if (!o)
         return NULL;
     natsStatus st = NATS_OK;
     if (loop) {
-        st = natsOptions_SetEventLoop(o, s, ev_attach, ev_read, ev_write, ev_detach);
+        st = nats_evloop_set(o, s);
         if (st == NATS_OK)
             st = natsOptions_SetSendAsap(o, true); /* no flusher thread */
         if (st == NATS_OK)
@@ -619,7 +197,7 @@ static natsOptions *make_opts(struct nats_sink *s, const struct sink_config *cfg
  * only read once the loop runs. */
 static int create_stream(struct nats_sink *s, const struct sink_config *cfg)
 {
-    natsOptions *o = make_opts(s, cfg, false);
+    natsOptions *o = nats_make_opts(s, cfg, false);
     if (!o)
         return -1;
     natsConnection *nc = NULL;
@@ -654,21 +232,6 @@ static int create_stream(struct nats_sink *s, const struct sink_config *cfg)
     return st == NATS_OK ? 0 : -1;
 }
 
-static int make_fds(struct nats_sink *s)
-{
-    s->epfd = epoll_create1(EPOLL_CLOEXEC);
-    s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (s->epfd < 0 || s->evfd < 0 || s->tfd < 0)
-        return -1;
-    struct epoll_event ack = {.events = EPOLLIN, .data.u32 = TAG_ACK};
-    struct epoll_event tim = {.events = EPOLLIN, .data.u32 = TAG_TIMER};
-    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->evfd, &ack) < 0 ||
-        epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->tfd, &tim) < 0)
-        return -1;
-    return 0;
-}
-
 /* The URL without user information, for messages. */
 static char *shown_url(const char *url)
 {
@@ -694,14 +257,14 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
     }
     s->base.ops = &nats_ops;
     s->cfg = *cfg;
-    s->epfd = s->evfd = s->tfd = s->sock = -1;
+    s->epfd = s->evfd = s->tfd = s->wfd = s->sock = -1;
     s->backoff_ms = BACKOFF_MIN_MS;
     s->cap = cfg->window ? cfg->window : 1;
     pthread_mutex_init(&s->mu, NULL);
     s->url = shown_url(cfg->url);
     s->host = strdup(cfg->host);
     s->slots = calloc(s->cap, sizeof *s->slots);
-    if (!s->url || !s->host || !s->slots || make_fds(s) < 0) {
+    if (!s->url || !s->host || !s->slots || nats_evloop_fds(s) < 0) {
         msg(errno ? errno : ENOMEM, "cannot connect to NATS");
         nats_close(&s->base);
         return NULL;
@@ -710,7 +273,7 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
         nats_close(&s->base);
         return NULL;
     }
-    s->opts = make_opts(s, cfg, true);
+    s->opts = nats_make_opts(s, cfg, true);
     if (!s->opts) {
         nats_close(&s->base);
         return NULL;
@@ -723,7 +286,7 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = (int64_t)s->cap + 1; /* never stalls: the ring is smaller */
-    jo.PublishAsync.AckHandler = on_ack;
+    jo.PublishAsync.AckHandler = nats_window_on_ack;
     jo.PublishAsync.AckHandlerClosure = s;
     if (st == NATS_OK)
         st = natsConnection_JetStream(&s->js, s->nc, &jo);
@@ -734,119 +297,9 @@ struct sink *sink_nats_open(const struct sink_config *cfg)
         nats_close(&s->base);
         return NULL;
     }
-    jsPubOptions_Init(&s->po);
-    s->po.MaxWait = ACK_WAIT_MS;
     int64_t max_payload = natsConnection_GetMaxPayload(s->nc);
     if (max_payload <= 0)
         max_payload = (int64_t)1024 * 1024; /* not connected yet: the server's default */
     s->max_payload = (size_t)max_payload;
     return &s->base;
-}
-
-/* ---- where a file's lines end in the stream --------------------------- */
-
-/* The control connection: its own (library) threads, for requests that
- * wait for their reply; the event loop's connection would read that reply
- * only once the loop runs again. */
-static int ctl_open(struct nats_sink *s)
-{
-    if (s->ctl_js)
-        return 0;
-    natsOptions *o = make_opts(s, &s->cfg, false);
-    if (!o)
-        return -1;
-    natsStatus st = natsConnection_Connect(&s->ctl, o);
-    if (st == NATS_OK)
-        st = natsConnection_JetStream(&s->ctl_js, s->ctl, NULL);
-    natsOptions_Destroy(o);
-    if (st != NATS_OK) {
-        jsCtx_Destroy(s->ctl_js);
-        natsConnection_Destroy(s->ctl);
-        s->ctl_js = NULL;
-        s->ctl = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* The name of the stream that takes `subject` into buf; 1, 0 for none,
- * -1 when the server did not answer. */
-static int stream_of(struct nats_sink *s, const char *subject, char *buf, size_t cap)
-{
-    char req[600];
-    snprintf(req, sizeof req, "{\"subject\":\"%s\"}", subject);
-    natsMsg *reply = NULL;
-    natsStatus st = natsConnection_RequestString(&reply, s->ctl, "$JS.API.STREAM.NAMES", req, 5000);
-    if (st != NATS_OK)
-        return -1;
-    int found = 0;
-    const char *d = natsMsg_GetData(reply);
-    const char *p = d ? strstr(d, "\"streams\":[\"") : NULL;
-    if (p) {
-        p += strlen("\"streams\":[\"");
-        const char *q = strchr(p, '"');
-        if (q && (size_t)(q - p) < cap) {
-            memcpy(buf, p, (size_t)(q - p));
-            buf[q - p] = '\0';
-            found = 1;
-        }
-    }
-    natsMsg_Destroy(reply);
-    return found;
-}
-
-/* Reads the Nats-Msg-Id of the stream's last message of a subject
- * (set_headers()). Returns 1, or 0 when it is not one of atail's. */
-static int parse_last(natsMsg *m, struct sink_resume *out)
-{
-    const char *id = NULL;
-    if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id)
-        return 0;
-    const char *p = id + strlen(id);
-    for (int k = 0; k < 5; k++) { /* back over DEV:INO:OFFSET:NEXT:HASH */
-        while (p > id && p[-1] != ':')
-            p--;
-        if (p == id)
-            return 0;
-        p--;
-    }
-    unsigned long long dev, ino, off, next;
-    unsigned hash;
-    char tail;
-    if ((size_t)(p - id) >= sizeof out->host ||
-        sscanf(p, ":%llu:%llu:%llu:%llu:%8x%c", &dev, &ino, &off, &next, &hash, &tail) != 5)
-        return 0;
-    memcpy(out->host, id, (size_t)(p - id));
-    out->host[p - id] = '\0';
-    out->dev = dev;
-    out->ino = ino;
-    out->next = next;
-    return 1;
-}
-
-static int nats_last(struct sink *b, const char *subject, struct sink_resume *out)
-{
-    struct nats_sink *s = (struct nats_sink *)b;
-    int found = ctl_open(s) < 0 ? -1 : 0;
-    char stream[256];
-    if (found == 0)
-        found = stream_of(s, subject, stream, sizeof stream);
-    natsMsg *m = NULL;
-    jsErrCode jerr = 0;
-    if (found == 1) {
-        natsStatus st = js_GetLastMsg(&m, s->ctl_js, stream, subject, NULL, &jerr);
-        if (st == NATS_OK)
-            found = parse_last(m, out);
-        else
-            found = jerr == JSNoMessageFoundErr ? 0 : -1;
-        natsMsg_Destroy(m);
-    }
-    if (found < 0 && !s->said_no_resume) {
-        s->said_no_resume = true;
-        msg(0,
-            "warning: cannot ask %s where the lines of subject %s end: lines sent before "
-            "may go again (the server drops them within its duplicate window)",
-            s->url, quote_arg(0, subject));
-    }
-    return found < 0 ? 0 : found;
 }

@@ -98,3 +98,29 @@ Test(nats_restart, server_killed_twice)
     proc_free(a);
     proc_free(w);
 }
+
+/* A server that holds the connection and answers nothing (SIGSTOP) past
+ * the acknowledgment wait (5 s): atail says so, takes back what waits,
+ * and once the server answers again sends it again in order; the
+ * duplicate window drops what the server had stored: every line once. */
+Test(nats_restart, server_silent_past_the_ack_wait)
+{
+    struct server s = {0};
+    server_with_logs(&s, 0, 0);
+    const char *path = scratch_path("app.log");
+    struct proc *w = writer_start(path, 6000, 2000);
+    struct proc *a = shipper(&s, path, NULL);
+    cr_assert_geq(stream_wait_count(&s, "LOGS", 500), 500, "atail: %s", a->err.data);
+    cr_assert_eq(kill(s.p->pid, SIGSTOP), 0);
+    bool said = proc_wait_stderr(a, "atail: no acknowledgment from ", 3 * WAIT_MS);
+    cr_assert_eq(kill(s.p->pid, SIGCONT), 0);
+    cr_assert(said, "no timeout said: %s", a->err.data);
+    cr_assert(proc_wait_exit(w, 3 * WAIT_MS));
+    cr_assert_eq(stream_wait_count(&s, "LOGS", 6000), 6000, "atail: %s", a->err.data);
+    sleep_ms(500); /* a line sent twice would show now */
+    expect_stream_seq(&s, "LOGS", 6000);
+    stop_by(a, SIGTERM);
+    proc_free(a);
+    proc_free(w);
+    server_stop(&s, SIGTERM);
+}
