@@ -547,33 +547,66 @@ static void follow_a1(struct trace *tr, bool retry)
     expect(tr, "a1|<eof>");
 }
 
-BEHIND(two_rotations_while_behind_lose_nothing)
+/* Three rotations while the follower does not look; `spaced`: file
+ * times apart (ext4's clock moves every few milliseconds). */
+static void rotations_unseen(struct trace *tr, bool spaced)
+{
+    static const char *const to[] = {"app.log.1", "app.log.2", "app.log.3"};
+    static const char *const text[] = {"b1\n", "c1\n", "d1\n"};
+    for (int i = 0; i < 3; i++) {
+        if (spaced)
+            next_file_time();
+        rotate(to[i], text[i]);
+    }
+    expect(tr, "<eof><rotated>b1|<rotated>c1|<rotated>d1|");
+}
+
+/* logrotate shifts the old files before renaming the current one, three
+ * times while the follower does not look. */
+static void logrotate_shifting_unseen(struct trace *tr, bool spaced)
+{
+    append("app.log", "a2\n");
+    if (spaced)
+        next_file_time();
+    rotate("app.log.1", "b1\n");
+    if (spaced)
+        next_file_time();
+    mv("app.log.1", "app.log.2");
+    rotate("app.log.1", "c1\n");
+    if (spaced)
+        next_file_time();
+    mv("app.log.2", "app.log.3");
+    mv("app.log.1", "app.log.2");
+    rotate("app.log.1", "d1\n");
+    expect(tr, "<eof>a2|<rotated>b1|<rotated>c1|<rotated>d1|");
+}
+
+/* On inotify the rename events tell where each generation went, file
+ * times or not. */
+BEHIND(rotations_while_behind_lose_nothing)
 {
     struct trace tr;
     follow_a1(&tr, false);
-    /* The follower does not look while two rotations happen. */
-    rotate("app.log.1", "b1\n");
-    rotate("app.log.2", "c1\n");
-    expect(&tr, "<eof><rotated>b1|<rotated>c1|");
+    rotations_unseen(&tr, false);
     atail_close(tr.t);
 }
 
-/* The same on polling: no rename event tells where the generations went;
- * the siblings born after the file being read, oldest first, do (file
- * times apart: ext4's clock moves every few milliseconds). */
+BEHIND(logrotate_shifting_while_behind_loses_nothing)
+{
+    struct trace tr;
+    follow_a1(&tr, false);
+    logrotate_shifting_unseen(&tr, false);
+    atail_close(tr.t);
+}
+
+/* On polling no rename event does: the siblings born after the file being
+ * read, oldest first, are the generations it missed. */
 BACKENDS(name, rotations_between_two_looks_lose_nothing)
 {
     struct trace tr;
     follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
     expect(&tr, "a1|<eof>");
-    /* The follower does not look while three rotations happen. */
-    next_file_time();
-    rotate("app.log.3", "b1\n");
-    next_file_time();
-    rotate("app.log.2", "c1\n");
-    next_file_time();
-    rotate("app.log.1", "d1\n");
-    expect(&tr, "<eof><rotated>b1|<rotated>c1|<rotated>d1|");
+    rotations_unseen(&tr, true);
     atail_close(tr.t);
 }
 
@@ -582,17 +615,7 @@ BACKENDS(name, logrotate_shifting_between_two_looks_loses_nothing)
     struct trace tr;
     follow_new_log(&tr, *poll, "a1\n", false, ATAIL_START_BEGIN);
     expect(&tr, "a1|<eof>");
-    append("app.log", "a2\n");
-    next_file_time();
-    rotate("app.log.1", "b1\n");
-    next_file_time();
-    mv("app.log.1", "app.log.2");
-    rotate("app.log.1", "c1\n");
-    next_file_time();
-    mv("app.log.2", "app.log.3");
-    mv("app.log.1", "app.log.2");
-    rotate("app.log.1", "d1\n");
-    expect(&tr, "<eof>a2|<rotated>b1|<rotated>c1|<rotated>d1|");
+    logrotate_shifting_unseen(&tr, true);
     atail_close(tr.t);
 }
 
@@ -610,22 +633,6 @@ BEHIND(a_generation_that_left_the_name_is_read_while_the_name_is_missing)
     expect(&tr, "<gone>");
     create("app.log", "c1\n");
     expect(&tr, "<gone><appeared>c1|");
-    atail_close(tr.t);
-}
-
-BEHIND(logrotate_shifting_while_behind_loses_nothing)
-{
-    struct trace tr;
-    follow_a1(&tr, false);
-    /* logrotate shifts the old files before renaming the current one. */
-    append("app.log", "a2\n");
-    rotate("app.log.1", "b1\n");
-    mv("app.log.1", "app.log.2");
-    rotate("app.log.1", "c1\n");
-    mv("app.log.2", "app.log.3");
-    mv("app.log.1", "app.log.2");
-    rotate("app.log.1", "d1\n");
-    expect(&tr, "<eof>a2|<rotated>b1|<rotated>c1|<rotated>d1|");
     atail_close(tr.t);
 }
 
