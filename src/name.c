@@ -593,7 +593,7 @@ void name_recheck(atail *t, struct file *f)
         adopt(t, f, fd, ATAIL_EVENT_APPEARED);
         return;
     }
-    f->next_at_name = -1; /* the file seen at the name before has left it */
+    f->next_at_name = -1;     /* the file seen at the name before has left it */
     if (f->be != &t->inotify) /* no rename tells what rotated between two looks */
         name_queue_later_siblings(t, f, fd);
     f->next_at_name = push_next(t, f, fd);
