@@ -19,12 +19,39 @@
  *   jstool URL count STREAM          the number of messages
  *   jstool URL delete STREAM
  *
+ * On a cluster a node restart is followed by leader elections, during which
+ * the JetStream API times out or answers "temporarily unavailable": every
+ * call here is retried for a while, so that the tests' view of a stream is
+ * never cut short by an election.
+ *
  * Exit status 0, or 1 with a message on standard error. */
 #include <inttypes.h>
 #include <nats/nats.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum {
+    API_WAIT_MS = 10000,      /* each JetStream API request (libnats' default: 5 s) */
+    API_RETRY_FOR_MS = 40000, /* retries of a call, API_RETRY_MS apart, while elections run */
+    API_RETRY_MS = 500,
+    NEXT_WAIT_MS = 30000,   /* the next of the n messages the stream said it holds */
+    FILTERED_WAIT_MS = 2000 /* with a filter: fewer than n come, and then silence */
+};
+
+/* Whether a failed JetStream API call is worth another try: it may succeed
+ * once elections are done, and `deadline` (nats_Now()) has not passed.
+ * Waits API_RETRY_MS before saying yes. */
+static bool retry_later(natsStatus s, jsErrCode jerr, int64_t deadline)
+{
+    bool transient = s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || jerr == JSClusterNotAvailErr ||
+                     jerr == JSClusterNotLeaderErr;
+    if (!transient || nats_Now() + API_RETRY_MS > deadline)
+        return false;
+    nats_Sleep(API_RETRY_MS);
+    return true;
+}
 
 static int fail(const char *what, natsStatus s, jsErrCode jerr)
 {
@@ -61,7 +88,12 @@ static int count(jsCtx *js, const char *name, uint64_t *n)
 {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
-    natsStatus s = js_GetStreamInfo(&si, js, name, NULL, &jerr);
+    natsStatus s;
+    int64_t deadline = nats_Now() + API_RETRY_FOR_MS;
+    do {
+        jerr = 0;
+        s = js_GetStreamInfo(&si, js, name, NULL, &jerr);
+    } while (s != NATS_OK && retry_later(s, jerr, deadline));
     if (s != NATS_OK)
         return fail("stream info", s, jerr);
     *n = si->State.Msgs;
@@ -102,14 +134,18 @@ static int dump(jsCtx *js, const char *name, const char *filter, enum shape shap
     so.Config.DeliverPolicy = js_DeliverAll;
     natsSubscription *sub = NULL;
     jsErrCode jerr = 0;
-    natsStatus s = js_SubscribeSync(&sub, js, filter ? filter : ">", NULL, &so, &jerr);
+    natsStatus s;
+    int64_t deadline = nats_Now() + API_RETRY_FOR_MS;
+    do {
+        jerr = 0;
+        s = js_SubscribeSync(&sub, js, filter ? filter : ">", NULL, &so, &jerr);
+    } while (s != NATS_OK && retry_later(s, jerr, deadline));
     if (s != NATS_OK)
         return fail("subscribe", s, jerr);
-    for (uint64_t got = 0;;) {
+    uint64_t got = 0;
+    while (got < n) {
         natsMsg *m = NULL;
-        s = natsSubscription_NextMsg(&m, sub, 2000);
-        if (s == NATS_TIMEOUT)
-            break; /* nothing more (a filter takes fewer than n) */
+        s = natsSubscription_NextMsg(&m, sub, filter ? FILTERED_WAIT_MS : NEXT_WAIT_MS);
         if (s != NATS_OK)
             break;
         if (shape == STAMPS)
@@ -127,11 +163,16 @@ static int dump(jsCtx *js, const char *name, const char *filter, enum shape shap
             putchar('\n');
         }
         natsMsg_Destroy(m);
-        if (++got >= n)
-            break; /* the last one */
+        got++;
     }
     natsSubscription_Destroy(sub);
-    return s == NATS_OK || s == NATS_TIMEOUT ? 0 : fail("next message", s, 0);
+    if (s == NATS_TIMEOUT && filter)
+        return 0; /* a filter takes fewer than n: the rest is silence */
+    if (s == NATS_TIMEOUT) {
+        fprintf(stderr, "jstool: only %" PRIu64 " of %" PRIu64 " messages came\n", got, n);
+        return 1;
+    }
+    return s == NATS_OK ? 0 : fail("next message", s, 0);
 }
 
 int main(int argc, char **argv)
@@ -143,9 +184,12 @@ int main(int argc, char **argv)
     const char *url = argv[1], *cmd = argv[2], *name = argv[3];
     natsConnection *nc = NULL;
     jsCtx *js = NULL;
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = API_WAIT_MS;
     natsStatus s = natsConnection_ConnectTo(&nc, url);
     if (s == NATS_OK)
-        s = natsConnection_JetStream(&js, nc, NULL);
+        s = natsConnection_JetStream(&js, nc, &jo);
     if (s != NATS_OK)
         return fail("connect", s, 0);
     int rc = 2;
