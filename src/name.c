@@ -29,6 +29,7 @@
 
 #include "idle.h"
 #include "name_link.h"
+#include "name_unseen.h"
 #include "sibling.h"
 
 #include <dirent.h>
@@ -118,8 +119,10 @@ int name_init(atail *t, struct file *f, unsigned flags)
         f->dir = strndup(f->path, (size_t)(slash - f->path));
     if (!f->dir)
         return -ENOMEM;
+    struct stat st;
     if (f->fd >= 0)
         file_read_head(f);
+    name_unseen_start(f, f->fd >= 0 && fstat(f->fd, &st) == 0 ? &st : NULL);
     arm_dir(t, f);
     name_watch_link(t, f);
     return 0;
@@ -194,6 +197,13 @@ static int queued_index(const struct file *f, dev_t dev, ino_t ino)
 static bool queued_identity(const struct file *f, dev_t dev, ino_t ino)
 {
     return queued_index(f, dev, ino) != QUEUED_NOT;
+}
+
+/* The descriptor of the generation (dev, ino) if we hold it, else -1. */
+static int held_fd(const struct file *f, dev_t dev, ino_t ino)
+{
+    int at = queued_index(f, dev, ino);
+    return at == QUEUED_OPEN ? f->fd : at >= 0 ? f->next_fd[at] : -1;
 }
 
 /* With inotify, the first file waiting to be read is watched too: its first
@@ -413,6 +423,7 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
     int i = departed_index(f, name);
     if (what & WATCH_MOVED_FROM) {
         if (strcmp(name, f->base) == 0) {
+            name_unseen_moved(f);
             f->leaving_cookie = cookie;
             return true;
         }
@@ -461,10 +472,13 @@ static bool note_history(struct file *f, unsigned what, const char *name, uint32
         if (strcmp(name, f->base) != 0)
             return false;
         check_left_name(f); /* another file moved over the name */
+        name_unseen_replaced(f);
         return true;
     }
-    if ((what & WATCH_DELETED) && strcmp(name, f->base) == 0)
+    if ((what & WATCH_DELETED) && strcmp(name, f->base) == 0) {
         check_left_name(f);
+        name_unseen_deleted(f);
+    }
     if ((what & WATCH_DELETED) && i >= 0) {
         /* A rotated generation deleted before we could open it. */
         departed_remove(f, (unsigned)i);
@@ -541,6 +555,10 @@ void name_recheck(atail *t, struct file *f)
         err = -errno;
     else if (S_ISDIR(st.st_mode))
         err = -EISDIR;
+    if (!err || err == -EISDIR || err == -ENOENT || err == -ENOTDIR) /* (else: not known) */
+        name_unseen_look(f, err && err != -EISDIR ? NULL : &st,
+                         f->named ? held_fd(f, f->named_dev, f->named_ino) : -1,
+                         f->be == &t->inotify && f->dir_is_parent);
     if (err) {
         if (f->fd >= 0 && !f->name_missing) {
             f->name_missing = true;
@@ -606,6 +624,7 @@ void name_on_change(atail *t, struct file *f, int wid, unsigned what, const char
                     uint32_t cookie)
 {
     if (what & WATCH_ALL) {
+        name_unseen_events_lost(f);
         f->recheck = true;
         return;
     }

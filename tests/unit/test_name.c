@@ -648,3 +648,65 @@ BEHIND(a_generation_deleted_before_it_was_read_is_reported_lost)
     expect(&tr, "<eof><lost=0+><rotated>c1|");
     atail_close(tr.t);
 }
+
+/* Deletes app.log and creates it again, holding `text`. */
+static void recreate(const char *text)
+{
+    cr_assert_eq(unlink(path("app.log")), 0);
+    create("app.log", text);
+}
+
+/* Delete rotation, three times while the follower does not look: the two
+ * generations deleted before anyone opened them are said lost (the
+ * directory's events count the deletions at the name), as soon as that is
+ * known: before the rest of the file being read. */
+BEHIND(generations_deleted_at_the_name_unread_are_reported_lost)
+{
+    struct trace tr;
+    follow_a1(&tr, false);
+    append("app.log", "a2\n");
+    recreate("b1\n");
+    recreate("c1\n");
+    recreate("d1\n");
+    expect(&tr, "<eof><lost=0+>a2|<rotated>d1|");
+    atail_close(tr.t);
+}
+
+/* One delete rotation while behind: the deleted file is the one being
+ * read, read to its end; nothing is lost, nothing said lost. */
+BEHIND(one_delete_rotation_while_behind_loses_nothing)
+{
+    struct trace tr;
+    follow_a1(&tr, false);
+    append("app.log", "a2\n");
+    recreate("b1\n");
+    append("app.log", "b2\n");
+    expect(&tr, "<eof>a2|<rotated>b1|b2|");
+    atail_close(tr.t);
+}
+
+/* The name missing (retry): a file that comes and goes there before the
+ * follower looks is said lost. */
+BEHIND(a_file_come_and_gone_while_the_name_was_missing_is_reported_lost)
+{
+    struct trace tr;
+    follow_a1(&tr, true);
+    cr_assert_eq(unlink(path("app.log")), 0);
+    expect(&tr, "<gone>");
+    create("app.log", "b1\n");
+    recreate("c1\n");
+    expect(&tr, "<gone><appeared><lost=0+>c1|");
+    atail_close(tr.t);
+}
+
+/* A rename rotation, then a delete one, while behind: the renamed file is
+ * read to its end through the history, the deleted one is lost. */
+BEHIND(a_rename_then_a_deletion_while_behind_reports_the_deleted_one)
+{
+    struct trace tr;
+    follow_a1(&tr, false);
+    rotate("app.log.1", "b1\n");
+    recreate("c1\n");
+    expect(&tr, "<eof><lost=0+><rotated>c1|");
+    atail_close(tr.t);
+}
