@@ -192,6 +192,10 @@ struct file {
     bool access_lost;        /* the name's file became unreadable: said once */
     uint32_t leaving_cookie; /* the name's file is being renamed away */
     bool name_missing;       /* the name leads nowhere (deleted, moved away) */
+    int name_error;          /* why (negative errno) */
+    bool draining;           /* final read of the old file before leaving it */
+    uint64_t deadline_ms;    /* end of the grace period, 0 if none */
+    int last_error;          /* last error reported while waiting, to say it once */
     /* The file the name led to at the last look (name_unseen.c), and the
      * events at the name since: deletions (less one counted back ahead of
      * its event), renames away, renames over it, and whether events were
@@ -202,10 +206,6 @@ struct file {
     int name_deletions;
     unsigned name_moves, name_replacements;
     bool name_events_lost;
-    int name_error;       /* why (negative errno) */
-    bool draining;        /* final read of the old file before leaving it */
-    uint64_t deadline_ms; /* end of the grace period, 0 if none */
-    int last_error;       /* last error reported while waiting, to say it once */
 
     /* Checkpoints (state.c). */
     uint32_t glob;          /* index + 1 of the glob that added it, or 0 */
