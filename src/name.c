@@ -122,7 +122,10 @@ int name_init(atail *t, struct file *f, unsigned flags)
     struct stat st;
     if (f->fd >= 0)
         file_read_head(f);
-    name_unseen_start(f, f->fd >= 0 && fstat(f->fd, &st) == 0 ? &st : NULL);
+    /* (What the name leads to, opened or not: a directory, a file we may
+     * not read.) */
+    int seen = f->fd >= 0 ? fstat(f->fd, &st) : stat(f->path, &st);
+    name_unseen_start(f, seen == 0 ? &st : NULL);
     arm_dir(t, f);
     name_watch_link(t, f);
     return 0;
