@@ -203,6 +203,8 @@ struct file {
     bool named;
     dev_t named_dev;
     ino_t named_ino;
+    mode_t named_type;
+    struct timespec named_ctime;
     int name_deletions;
     unsigned name_moves, name_replacements;
     bool name_events_lost;

@@ -25,7 +25,24 @@ static void remember(struct file *f, const struct stat *now)
     if (now) {
         f->named_dev = now->st_dev;
         f->named_ino = now->st_ino;
+        f->named_type = now->st_mode & S_IFMT;
+        f->named_ctime = now->st_ctim;
     }
+}
+
+/* Whether the name still leads to the file it led to at the last look.
+ * An inode number is reused as soon as its file is gone (ext4 gives it to
+ * the next file made): while we hold the file (named_fd) it cannot be; a
+ * file we do not hold (a directory, one we could not open) must also have
+ * kept its type and status change time, so that a change of either counts
+ * as the file having left (which errs on saying nothing). */
+static bool still_named(const struct file *f, const struct stat *now, int named_fd)
+{
+    if (!f->named || !now || now->st_dev != f->named_dev || now->st_ino != f->named_ino)
+        return false;
+    return named_fd >= 0 || ((now->st_mode & S_IFMT) == f->named_type &&
+                             now->st_ctim.tv_sec == f->named_ctime.tv_sec &&
+                             now->st_ctim.tv_nsec == f->named_ctime.tv_nsec);
 }
 
 void name_unseen_start(struct file *f, const struct stat *now)
@@ -69,7 +86,7 @@ static bool named_deleted(const struct file *f, int named_fd)
 
 void name_unseen_look(struct file *f, const struct stat *now, int named_fd, bool counted)
 {
-    bool left = f->named && (!now || now->st_dev != f->named_dev || now->st_ino != f->named_ino);
+    bool left = f->named && !still_named(f, now, named_fd);
     if (!counted) {
         name_unseen_start(f, now);
         return;
