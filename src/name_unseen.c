@@ -98,6 +98,8 @@ void name_unseen_look(struct file *f, const struct stat *now, int named_fd, bool
         file_lost(f, 0);
     if (unsure)
         f->name_deletions = 0; /* no late deletion to count back */
+    else if (f->name_deletions < -1)
+        f->name_deletions = -1; /* the events are read before each look: one at most is late */
     f->name_moves = f->name_replacements = 0;
     f->name_events_lost = false;
     remember(f, now);

@@ -138,6 +138,24 @@ Test(name_unseen, when_it_is_not_known_which_file_left_how_nothing_is_said)
     close(fd);
 }
 
+/* A file we do not hold, changed at each look (its ctime): it may have
+ * left each time, but no more than one deletion is owed back. */
+Test(name_unseen, at_most_one_deletion_is_owed_back)
+{
+    struct file f = {0};
+    struct stat st = file_id(1);
+    name_unseen_start(&f, &st);
+    for (int i = 1; i <= 5; i++) {
+        st.st_ctim.tv_nsec = i;
+        name_unseen_look(&f, &st, -1, true);
+    }
+    cr_assert_eq(f.name_deletions, -1);
+    name_unseen_deleted(&f);
+    name_unseen_deleted(&f);
+    name_unseen_look(&f, &st, -1, true);
+    cr_assert_eq(f.lost_count, 1);
+}
+
 Test(name_unseen, lost_events_make_nothing_owed)
 {
     struct file f = named_1();
