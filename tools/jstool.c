@@ -80,7 +80,12 @@ static int create(jsCtx *js, const char *name, const char *subjects, int64_t max
     if (dup_ms > 0)
         sc.Duplicates = dup_ms * 1000000; /* nanoseconds */
     jsErrCode jerr = 0;
-    natsStatus s = js_AddStream(NULL, js, &sc, NULL, &jerr);
+    natsStatus s;
+    int64_t deadline = nats_Now() + API_RETRY_FOR_MS;
+    do { /* the same config again is no error, should a reply be lost */
+        jerr = 0;
+        s = js_AddStream(NULL, js, &sc, NULL, &jerr);
+    } while (s != NATS_OK && retry_later(s, jerr, deadline));
     return s == NATS_OK ? 0 : fail("create", s, jerr);
 }
 
