@@ -301,6 +301,30 @@ static void exec_maybe_under_valgrind(const char *const argv[], unsigned flags)
     execve(argv[0], (char *const *)argv, environ);
 }
 
+/* The procs started and not yet freed, newest first: a test that fails
+ * half-way leaves its procs to kill_scratch_procs(). One list per test
+ * process (Criterion runs each test in its own). */
+static struct proc *live_procs;
+
+static void live_add(struct proc *p)
+{
+    p->next_live = live_procs;
+    if (live_procs)
+        live_procs->prev_live = p;
+    live_procs = p;
+}
+
+static void live_remove(struct proc *p)
+{
+    if (p->prev_live)
+        p->prev_live->next_live = p->next_live;
+    else if (live_procs == p)
+        live_procs = p->next_live;
+    if (p->next_live)
+        p->next_live->prev_live = p->prev_live;
+    p->prev_live = p->next_live = NULL;
+}
+
 struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flags)
 {
     struct proc *p = calloc(1, sizeof *p);
@@ -342,6 +366,7 @@ struct proc *proc_start(const char *const argv[], const char *cwd, unsigned flag
     p->pid = pid;
     p->out_fd = out[0];
     p->err_fd = err[0];
+    live_add(p);
     return p;
 }
 
@@ -441,6 +466,7 @@ void proc_free(struct proc *p)
 {
     if (!p)
         return;
+    live_remove(p);
     if (p->status == -1)
         proc_stop(p, SIGKILL, 5000);
     proc_close_stdin(p);
@@ -532,6 +558,8 @@ void kill_scratch_procs(void)
     int n = scratch_procs(pids, 64);
     for (int i = 0; i < n && i < 64; i++)
         kill(pids[i], SIGKILL);
+    while (live_procs)
+        proc_free(live_procs);
 }
 
 /* ---- Measuring a running process ----------------------------------------- */

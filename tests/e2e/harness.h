@@ -22,7 +22,8 @@ struct proc {
     int err_fd; /* read end of the child's stderr, or -1 once at EOF */
     struct buf out;
     struct buf err;
-    int status; /* wait status once reaped, else -1 */
+    int status;                         /* wait status once reaped, else -1 */
+    struct proc *prev_live, *next_live; /* the procs not yet freed (see kill_scratch_procs()) */
 };
 
 /* Path of a built program: $ATAIL_BIN_DIR/name. The string is static for
@@ -132,8 +133,9 @@ void sleep_ms(int ms);
  * returns how many there are. */
 int scratch_procs(pid_t *pids, int max);
 
-/* SIGKILLs every process in the scratch directory: a suite's .fini, so a
- * test that fails half-way leaves nothing running. */
+/* SIGKILLs every process in the scratch directory, and stops and frees
+ * every proc the test started and did not free: a suite's .fini, so a
+ * test that fails half-way leaves nothing running and nothing allocated. */
 void kill_scratch_procs(void);
 
 /* ---- Measuring a running process (bad-input and limit tests) ------------- */

@@ -99,7 +99,10 @@ static inline void stream_create_with(const struct server *s, const char *name,
     snprintf(d, sizeof d, "%ld", dup_ms);
     const char *args[] = {"create", name, subjects, m, d, NULL};
     struct proc *p = jstool(s, args);
-    cr_assert_eq(exit_code(p), 0, "jstool create: %s", p->err.data);
+    if (exit_code(p) != 0 && s->p)
+        proc_wait_stderr(s->p, "\n\n\n", 200); /* what the server said meanwhile */
+    cr_assert_eq(exit_code(p), 0, "jstool create: %s\nnats-server: %s", p->err.data,
+                 s->p ? s->p->err.data : "(not ours)");
     proc_free(p);
 }
 

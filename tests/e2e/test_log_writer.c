@@ -568,6 +568,7 @@ Test(log_writer, copytruncate_delay_loses_and_reports_exactly)
     free(copy);
     free(rep);
     free(now);
+    proc_free(p);
 }
 
 Test(log_writer, copytruncate_pending_at_exit_is_left_undone)
