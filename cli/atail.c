@@ -209,7 +209,12 @@ int main(int argc, char **argv)
         program_name_set(NULL); /* it speaks as the atail it stands in for */
 
     struct cli_options o;
-    int status = options_parse(argc, argv, &o);
+#ifdef ATAIL_HAVE_NATS
+    bool warn = false; /* atail has warned already, before handing over */
+#else
+    bool warn = true;
+#endif
+    int status = options_parse(argc, argv, &o, warn);
     if (status != OPTIONS_RUN)
         goto out;
 #ifndef ATAIL_HAVE_NATS

@@ -456,17 +456,18 @@ static int check_ship(struct cli_options *o)
 
 /* What GNU checks after parsing (warnings, in its order), then atail's own
  * combinations. Returns OPTIONS_RUN or 1. */
-static int check(struct cli_options *o)
+static int check(struct cli_options *o, bool warn)
 {
     if (o->retry) {
         if (!o->follow) {
             o->retry = false;
-            msg(0, "warning: --retry ignored; --retry is useful only when following");
-        } else if (!o->follow_name) {
+            if (warn)
+                msg(0, "warning: --retry ignored; --retry is useful only when following");
+        } else if (!o->follow_name && warn) {
             msg(0, "warning: --retry only effective for the initial open");
         }
     }
-    if (o->pid && !o->follow && !o->spawn)
+    if (o->pid && !o->follow && !o->spawn && warn)
         msg(0, "warning: PID ignored; --pid=PID is useful only when following");
     for (size_t i = 0; i < o->n_files; i++) {
         if (o->follow_name && strcmp(o->files[i], "-") == 0) {
@@ -491,7 +492,7 @@ void options_free(struct cli_options *o)
     o->excludes = NULL;
 }
 
-int options_parse(int argc, char **argv, struct cli_options *o)
+int options_parse(int argc, char **argv, struct cli_options *o, bool warn)
 {
     *o = (struct cli_options){
         .lines = true,
@@ -537,5 +538,5 @@ int options_parse(int argc, char **argv, struct cli_options *o)
         o->files = stdin_only;
         o->n_files = 1;
     }
-    return check(o);
+    return check(o, warn);
 }

@@ -66,10 +66,12 @@ struct cli_options {
 #define OPTIONS_RUN (-1)
 
 /* Parses argv into *o. Prints --help and --version output and every
- * complaint (GNU's wording, prefixed with program_name()) itself. Returns OPTIONS_RUN
- * to go on, or the exit status to end with at once (0 after --help or
+ * complaint (GNU's wording, prefixed with program_name()) itself, and the
+ * warnings unless `warn` is false (atail-nats parses the command line
+ * atail has parsed and warned about already). Returns OPTIONS_RUN to go
+ * on, or the exit status to end with at once (0 after --help or
  * --version, 1 after an error). argv is permuted, as getopt does. */
-int options_parse(int argc, char **argv, struct cli_options *o);
+int options_parse(int argc, char **argv, struct cli_options *o, bool warn);
 
 /* Releases what options_parse() allocated. */
 void options_free(struct cli_options *o);
