@@ -134,8 +134,9 @@ void sleep_ms(int ms);
 int scratch_procs(pid_t *pids, int max);
 
 /* SIGKILLs every process in the scratch directory, and stops and frees
- * every proc the test started and did not free: a suite's .fini, so a
- * test that fails half-way leaves nothing running and nothing allocated. */
+ * every proc the test started and did not free: a suite's .fini (only
+ * there: a test's own procs are gone after it), so a test that fails
+ * half-way leaves nothing running and nothing allocated. */
 void kill_scratch_procs(void);
 
 /* ---- Measuring a running process (bad-input and limit tests) ------------- */
